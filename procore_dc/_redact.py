@@ -1,0 +1,177 @@
+"""Keep secrets out of logs, reprs, exception messages and recordings.
+
+``mask`` shortens one known secret for display. ``redact_text`` and ``redact_url`` scrub
+secrets out of free text and URLs. ``SecretFilter`` applies ``redact_text`` to every log record
+of the loggers it is installed on: at import, ``procore_dc``, ``requests_oauthlib`` and
+``oauthlib`` and their existing child loggers, because requests-oauthlib logs tokens, request
+bodies and token responses at DEBUG (requests/requests-oauthlib#536).
+
+This module imports nothing else from the package, so every layer can use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = [
+    "SECRET_FIELDS",
+    "SecretFilter",
+    "get_logger",
+    "install_log_filter",
+    "mask",
+    "redact_text",
+    "redact_url",
+]
+
+#: Parameter and JSON key names whose values are secrets wherever they appear.
+SECRET_FIELDS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "token",
+        "id_token",
+        "password",
+    }
+)
+
+_REDACTED = "[REDACTED]"
+
+_names = "|".join(sorted(SECRET_FIELDS, key=len, reverse=True))
+# "Bearer <token>" in headers, reprs of header dicts and messages.
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]+=*")
+# key=value in query strings and form bodies (also after ? & ; or a space).
+_FORM_PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_names})=([^&\s'\",;]+)")
+# "key": "value" or 'key': 'value' in JSON and in reprs of dicts.
+_QUOTED_PAIR = re.compile(rf"""(?i)(["'])({_names})\1(\s*:\s*)(["'])(.*?)(?<!\\)\4""")
+# Authorization: <anything> on one line (Basic credentials, raw tokens).
+_AUTH_HEADER = re.compile(
+    r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!bearer\s)(?!\[REDACTED)([^'\",}\r\n]+)"
+)
+# Procore access tokens are JWTs; catch any stray one.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+
+
+def mask(secret: object, *, keep: int = 4) -> str:
+    """Show at most the last ``keep`` characters of a secret.
+
+    Short secrets are hidden entirely, so a mask never reveals more than a third of one.
+
+    :param secret: the value to mask (``None`` gives ``"None"``)
+    :param keep: how many trailing characters to keep (default: ``4``)
+
+    .. code-block:: python
+
+        >>> mask("sk_live_abcdef123456")
+        '****3456'
+        >>> mask("abc")
+        '****'
+    """
+    if secret is None:
+        return "None"
+    text = str(secret)
+    if len(text) < 3 * keep:
+        return "****"
+    return "****" + text[-keep:]
+
+
+def redact_text(text: str) -> str:
+    """Replace every secret that ``text`` carries with ``[REDACTED]``.
+
+    It knows bearer tokens, JWTs, ``Authorization`` values and the values of
+    :data:`SECRET_FIELDS` in query strings, form bodies, JSON and Python reprs.
+
+    .. code-block:: python
+
+        >>> redact_text("grant_type=refresh_token&refresh_token=abc123")
+        'grant_type=refresh_token&refresh_token=[REDACTED]'
+    """
+    if not text:
+        return text
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {_REDACTED}", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{_REDACTED}", text)
+    text = _QUOTED_PAIR.sub(
+        lambda m: (
+            f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)}{_REDACTED}{m.group(4)}"
+        ),
+        text,
+    )
+    text = _FORM_PAIR.sub(lambda m: f"{m.group(1)}={_REDACTED}", text)
+    return _JWT.sub(_REDACTED, text)
+
+
+def redact_url(url: str) -> str:
+    """Remove user info and secret query parameters from a URL.
+
+    .. code-block:: python
+
+        >>> redact_url("https://u:p@api.procore.com/x?code=abc&page=2")
+        'https://api.procore.com/x?code=%5BREDACTED%5D&page=2'
+    """
+    try:
+        parts = urlsplit(str(url))
+    except ValueError:
+        return redact_text(str(url))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, _REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+class SecretFilter(logging.Filter):
+    """A logging filter that scrubs secrets from a record's message and arguments.
+
+    The record is formatted once, scrubbed, and its ``args`` cleared, so a handler that formats
+    it again sees only the scrubbed text.
+
+    .. code-block:: python
+
+        import logging
+        logging.getLogger("my_app").addFilter(SecretFilter())
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not let raw args through
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redact_text(message)
+        record.args = None
+        return True
+
+
+_FILTER = SecretFilter()
+_PROTECTED = ("procore_dc", "requests_oauthlib", "oauthlib")
+
+
+def _attach(logger: logging.Logger) -> None:
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+def install_log_filter(prefixes: Iterable[str] = _PROTECTED) -> None:
+    """Attach the secret filter to the named loggers and to all their existing children.
+
+    Logger filters do not see records that child loggers propagate, so every child that exists
+    now is covered too. Calling it again is harmless.
+    """
+    prefixes = tuple(prefixes)
+    for name in prefixes:
+        _attach(logging.getLogger(name))
+    for name in list(logging.root.manager.loggerDict):
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            _attach(logging.getLogger(name))
+
+
+def get_logger(name: str) -> logging.Logger:
+    """Return the logger ``name`` with the secret filter attached (use it in every module)."""
+    logger = logging.getLogger(name)
+    _attach(logger)
+    return logger

@@ -1,0 +1,69 @@
+"""The ``procore-dc`` command line.
+
+Every error is one line on stderr and exit code 1; ``--debug`` shows the traceback.
+
+.. code-block:: console
+
+    $ procore-dc --help
+    $ procore-dc demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Optional
+
+from procore_dc._commands import COMMAND_MODULES
+from procore_dc._version import __version__
+from procore_dc.exceptions import ProcoreError
+
+__all__ = ["build_parser", "main"]
+
+EPILOG = """examples:
+  procore-dc demo                 run the end-to-end demo against the embedded sandbox
+  procore-dc demo --help          what the demo does
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="procore-dc",
+        description="Tools for building Procore data connection applications.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"procore-dc {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks and DEBUG logs (secrets redacted)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``procore-dc`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("procore-dc: interrupted", file=sys.stderr)
+        return 130
+    except (ProcoreError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"procore-dc: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,185 @@
+"""Where Procore lives: the login (OAuth) host and the API host of each environment.
+
+Hosts come from Procore's "Development Environments" page (procore-api.md section 1.1).
+Tokens and credentials are not shared between production and the Developer Sandbox.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import ClassVar, Optional
+from urllib.parse import urlsplit
+
+import attrs
+
+from procore_dc.exceptions import ConfigurationError
+
+__all__ = ["Environment", "is_loopback_host"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return whether ``host`` is ``localhost`` or an address in 127.0.0.0/8 or ``::1``.
+
+    .. code-block:: python
+
+        >>> is_loopback_host("127.0.0.1"), is_loopback_host("api.procore.com")
+        (True, False)
+    """
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str, what: str) -> str:
+    text = str(url).strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} {text!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigurationError(
+            f"{what} {text!r} is not an http(s) URL; use e.g. https://api.procore.com"
+        )
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise ConfigurationError(
+            f"{what} {text!r} uses plain http to a non-loopback host; tokens would travel in "
+            "clear text. Use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            f"{what} {text!r} must be a base URL without credentials, query or fragment"
+        )
+    return text
+
+
+def _strip_url(value: object) -> str:
+    return str(value).strip().rstrip("/")
+
+
+@attrs.frozen
+class Environment:
+    """One Procore environment: a name, the login (OAuth) base URL and the API base URL.
+
+    Use the constants ``Environment.PRODUCTION``, ``Environment.SANDBOX`` and
+    ``Environment.MONTHLY_SANDBOX``, or :meth:`local` for a server on your machine such as
+    ``procore_dc.testing.FakeProcore``.
+
+    .. code-block:: python
+
+        >>> Environment.from_name("sandbox").api_url
+        'https://sandbox.procore.com'
+        >>> Environment.local("http://127.0.0.1:8080").login_url
+        'http://127.0.0.1:8080'
+    """
+
+    name: str
+    login_url: str = attrs.field(converter=_strip_url)
+    api_url: str = attrs.field(converter=_strip_url)
+
+    PRODUCTION: ClassVar[Environment]
+    SANDBOX: ClassVar[Environment]
+    MONTHLY_SANDBOX: ClassVar[Environment]
+
+    def __attrs_post_init__(self) -> None:
+        _check_url(self.login_url, "login_url")
+        _check_url(self.api_url, "api_url")
+
+    @property
+    def api_host(self) -> str:
+        """The ``host[:port]`` of the API URL, lower-cased, as requests would send it."""
+        return _netloc(self.api_url)
+
+    @property
+    def login_host(self) -> str:
+        """The ``host[:port]`` of the login URL, lower-cased."""
+        return _netloc(self.login_url)
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth token endpoint, ``<login_url>/oauth/token``."""
+        return f"{self.login_url}/oauth/token"
+
+    @property
+    def authorize_url(self) -> str:
+        """The OAuth authorization endpoint, ``<login_url>/oauth/authorize``."""
+        return f"{self.login_url}/oauth/authorize"
+
+    @property
+    def revoke_url(self) -> str:
+        """The OAuth revocation endpoint, ``<login_url>/oauth/revoke``."""
+        return f"{self.login_url}/oauth/revoke"
+
+    @classmethod
+    def local(cls, api_url: str, login_url: Optional[str] = None) -> Environment:
+        """An environment on a URL of your choosing, e.g. a local sandbox.
+
+        :param api_url: the API base URL
+        :param login_url: the OAuth base URL (default: the same as ``api_url``)
+        :raises ConfigurationError: for plain http to a host that is not loopback
+        """
+        api = _check_url(api_url, "api_url")
+        login = _check_url(login_url, "login_url") if login_url else api
+        return cls(name="local", login_url=login, api_url=api)
+
+    @classmethod
+    def from_name(cls, text: str) -> Environment:
+        """Parse ``production``, ``sandbox``, ``monthly-sandbox`` or a URL.
+
+        A URL that is one of the known API or login URLs gives that environment; any other URL
+        gives :meth:`local`.
+
+        :raises ConfigurationError: for an unknown name or an unsafe URL
+        """
+        key = str(text).strip()
+        named = _NAMES.get(key.lower().replace("_", "-"))
+        if named is not None:
+            return named
+        if "://" in key:
+            url = key.rstrip("/")
+            for env in (cls.PRODUCTION, cls.SANDBOX, cls.MONTHLY_SANDBOX):
+                if url in (env.api_url, env.login_url):
+                    return env
+            return cls.local(url)
+        raise ConfigurationError(
+            f"unknown Procore environment {key!r}; use production, sandbox, monthly-sandbox "
+            "or a base URL such as http://127.0.0.1:8080"
+        )
+
+
+def _netloc(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    if parts.port and parts.port != default:
+        return f"{host}:{parts.port}"
+    return host
+
+
+Environment.PRODUCTION = Environment(
+    "production", "https://login.procore.com", "https://api.procore.com"
+)
+Environment.SANDBOX = Environment(
+    "sandbox", "https://login-sandbox.procore.com", "https://sandbox.procore.com"
+)
+Environment.MONTHLY_SANDBOX = Environment(
+    "monthly-sandbox",
+    "https://login-sandbox-monthly.procore.com",
+    "https://api-monthly.procore.com",
+)
+
+_NAMES = {
+    "production": Environment.PRODUCTION,
+    "prod": Environment.PRODUCTION,
+    "sandbox": Environment.SANDBOX,
+    "development-sandbox": Environment.SANDBOX,
+    "monthly-sandbox": Environment.MONTHLY_SANDBOX,
+    "monthly": Environment.MONTHLY_SANDBOX,
+}

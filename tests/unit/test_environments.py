@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from procore_dc import ConfigurationError, Environment
+
+
+@pytest.mark.parametrize(
+    ("name", "login", "api"),
+    [
+        ("production", "https://login.procore.com", "https://api.procore.com"),
+        ("sandbox", "https://login-sandbox.procore.com", "https://sandbox.procore.com"),
+        (
+            "monthly-sandbox",
+            "https://login-sandbox-monthly.procore.com",
+            "https://api-monthly.procore.com",
+        ),
+        ("  Production ", "https://login.procore.com", "https://api.procore.com"),
+    ],
+)
+def test_named_environments(name: str, login: str, api: str) -> None:
+    env = Environment.from_name(name)
+    assert (env.login_url, env.api_url) == (login, api)
+
+
+def test_known_url_gives_the_named_environment() -> None:
+    assert Environment.from_name("https://sandbox.procore.com/") is Environment.SANDBOX
+
+
+def test_other_url_gives_local() -> None:
+    env = Environment.from_name("http://127.0.0.1:8765")
+    assert env.name == "local"
+    assert env.api_url == env.login_url == "http://127.0.0.1:8765"
+    assert env.api_host == "127.0.0.1:8765"
+    assert env.token_url == "http://127.0.0.1:8765/oauth/token"
+
+
+def test_local_with_separate_login() -> None:
+    env = Environment.local("http://localhost:9000/", login_url="http://[::1]:9001")
+    assert env.api_url == "http://localhost:9000"
+    assert env.login_host == "[::1]:9001"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.procore.com",
+        "http://10.0.0.5:8080",
+        "http://127.0.0.1.example.com",
+        "ftp://127.0.0.1",
+        "https://",
+        "https://user:pw@api.procore.com",
+        "https://api.procore.com:notaport",
+    ],
+)
+def test_unsafe_or_bad_urls_are_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Environment.from_name(url)
+    assert url.split("://")[0] in str(info.value) or "URL" in str(info.value)
+
+
+def test_plain_http_message_says_why() -> None:
+    with pytest.raises(ConfigurationError, match="clear text"):
+        Environment.local("http://procore.example.com")
+
+
+def test_https_anywhere_is_fine() -> None:
+    env = Environment.from_name("https://procore.example.com:8443")
+    assert env.api_host == "procore.example.com:8443"
+
+
+def test_unknown_name() -> None:
+    with pytest.raises(ConfigurationError, match="unknown Procore environment"):
+        Environment.from_name("staging")
+
+
+def test_environment_is_frozen() -> None:
+    with pytest.raises(AttributeError):
+        Environment.PRODUCTION.api_url = "https://evil.example"  # type: ignore[misc]

@@ -1,0 +1,37 @@
+"""The README's quick start and CI run the same commands; the package ships its type marker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import procore_dc
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    match = re.search(r'^TEST_COMMAND="(.+)"$', ci, re.MULTILINE)
+    assert match, "TEST_COMMAND not found in .ci/run"
+    readme = (ROOT / "README.md").read_text()
+    assert match.group(1) in readme
+
+
+def test_readme_quick_start_runs_the_demo() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```console\n\s*(.+?)\n\s*```", quick, re.DOTALL)
+    assert len(commands) == 2
+    assert "procore-dc demo" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_package_ships_py_typed() -> None:
+    assert (Path(procore_dc.__file__).parent / "py.typed").exists()
+    assert "py.typed" in (ROOT / "setup.cfg").read_text()
+
+
+def test_public_names_are_exported() -> None:
+    for name in procore_dc.__all__:
+        assert hasattr(procore_dc, name), name
