@@ -59,6 +59,10 @@ nitpick_ignore_regex = [
         r"(datetime|date|str|int|float|bool|bytes|dict|list|tuple|set|frozenset|type|object|None|Exception|ValueError|BaseException|NoneType)",
     ),
     ("py:class", r"procore_dc\..*\._[A-Za-z]+"),
+    # Type variables of generic helpers and models.
+    ("py:.*", r"procore_dc\.[a-z_.]+\.[TF]"),
+    # Session and PageIterator are documented by the session layer's page, when it exists.
+    ("py:class", r"(procore_dc\.session\.)?Session|(procore_dc\.pagination\.)?PageIterator"),
 ]
 
 html_theme = "alabaster"

@@ -13,6 +13,17 @@ import logging
 
 from procore_dc._redact import install_log_filter
 from procore_dc._version import __version__
+from procore_dc.auth import (
+    AuthorizationFlow,
+    AuthStrategy,
+    FileTokenStore,
+    MemoryTokenStore,
+    ServiceAccountAuth,
+    Token,
+    TokenStore,
+    UserLevelAuth,
+)
+from procore_dc.client import CompanyScope, ProcoreClient, ProjectScope
 from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     APIError,
@@ -35,11 +46,33 @@ from procore_dc.exceptions import (
     WebhookError,
     WebhookVerificationError,
 )
+from procore_dc.pagination import Page, PageIterator
+from procore_dc.rate_limit import RateLimitState
+from procore_dc.retry import RetryPolicy
+from procore_dc.session import Session
 
 __all__ = [
     "__version__",
     # environments
     "Environment",
+    # auth
+    "AuthStrategy",
+    "ServiceAccountAuth",
+    "UserLevelAuth",
+    "AuthorizationFlow",
+    "Token",
+    "TokenStore",
+    "MemoryTokenStore",
+    "FileTokenStore",
+    # session
+    "ProcoreClient",
+    "CompanyScope",
+    "ProjectScope",
+    "Session",
+    "RetryPolicy",
+    "RateLimitState",
+    "PageIterator",
+    "Page",
     # errors
     "APIError",
     "AuthenticationError",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from procore_dc._commands import COMMAND_MODULES
+from procore_dc._redact import redact_text
 from procore_dc._version import __version__
 from procore_dc.exceptions import ProcoreError
 
@@ -26,6 +27,14 @@ __all__ = ["build_parser", "main"]
 EPILOG = """examples:
   procore-dc demo                 run the end-to-end demo against the embedded sandbox
   procore-dc demo --help          what the demo does
+  procore-dc token                fetch a service-account token (PROCORE_CLIENT_ID/_SECRET)
+  procore-dc login --oob          sign a user in by pasting the code Procore shows
+  procore-dc api get /rest/v1.0/companies --company 8
+  procore-dc COMMAND --help       each command's options and examples
+
+Credentials come from flags, then PROCORE_* environment variables, then
+$XDG_CONFIG_HOME/procore-dc/config.ini ('procore-dc config --help').
+Errors are one line on stderr and exit 1; --debug (before COMMAND) shows tracebacks.
 """
 
 
@@ -66,4 +75,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.debug:
             raise
         print(f"procore-dc: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A bug, not a user error: still one line, with the way to see more.
+        if args.debug:
+            raise
+        detail = redact_text(str(exc).splitlines()[0] if str(exc) else "")
+        print(
+            f"procore-dc: internal error: {type(exc).__name__}: {detail} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1

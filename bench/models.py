@@ -1,0 +1,223 @@
+"""Structuring speed: a page of 1,000 RFIs, in items per second.
+
+Compares, on the same JSON page:
+
+- ``json.loads`` of the whole page (the floor every approach pays);
+- a default cattrs JSON converter with detailed validation (cattrs' out-of-the-box speed);
+- procore_dc's converter (detailed validation off, direct Optional hooks, fromisoformat);
+- pydantic v2 ``model_validate`` per item, on models of the same shape generated from ours,
+  when pydantic is importable (the strongest Python peer uses pydantic).
+
+Prints figures; asserts nothing. Run: ``python bench/models.py [--items 1000] [--repeat 7]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from collections.abc import Mapping
+from importlib.metadata import version
+from typing import Any, Callable, Optional, Union
+
+import attrs
+import cattrs.preconf.json
+
+from procore_dc.models import Model, Rfi, converter, structure_many
+
+STATUSES = ("draft", "open", "closed")
+DEFAULT_ROW = "cattrs default converter (detailed validation)"
+
+
+def _person(rng: random.Random) -> dict[str, Any]:
+    pid = rng.randrange(1, 10**9)
+    return {"id": pid, "login": f"user{pid}@example.com", "name": f"User {pid}"}
+
+
+def _stamp(rng: random.Random) -> str:
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    moment = base + dt.timedelta(
+        seconds=rng.randrange(0, 60 * 86400), microseconds=rng.randrange(10**6)
+    )
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def make_rfi(rng: random.Random, rfi_id: int) -> dict[str, Any]:
+    """One list item shaped like procore-api.md 3.6, with a few keys the model does not name."""
+    number = str(rng.randrange(1, 999))
+    return {
+        "id": rfi_id,
+        "number": number,
+        "full_number": f"RFI-{number}",
+        "prefix": "RFI",
+        "subject": f"Door hardware clash at level {rng.randrange(1, 40)}",
+        "status": rng.choice(STATUSES),
+        "translated_status": "Open",
+        "private": rng.random() < 0.2,
+        "reference": None,
+        "due_date": f"2026-0{rng.randrange(1, 9)}-1{rng.randrange(0, 9)}",
+        "initiated_at": _stamp(rng),
+        "time_resolved": None,
+        "created_at": _stamp(rng),
+        "updated_at": _stamp(rng),
+        "deleted": False,
+        "deleted_at": None,
+        "link": f"https://app.procore.com/1/project/rfi/show/{rfi_id}",
+        "location_id": rng.randrange(1, 10**6),
+        "location": {"id": rng.randrange(1, 10**6), "name": "Level 3 > Core"},
+        "questions": [{"id": rfi_id * 10, "body": "Which hinge spec applies?", "errors": []}],
+        "assignee": _person(rng),
+        "created_by": _person(rng),
+        "ball_in_court": _person(rng),
+        "received_from": _person(rng),
+        "rfi_manager": _person(rng),
+        "assignees": [_person(rng) for _ in range(2)],
+        "ball_in_courts": [_person(rng)],
+        "responsible_contractor": {"id": rng.randrange(1, 10**6), "name": "Acme Doors"},
+        "cost_code": {"id": rng.randrange(1, 10**6), "name": "08-710 Door Hardware"},
+        "cost_impact": {"status": "tbd", "value": None},
+        "schedule_impact": {"status": "no_impact", "value": None},
+        "project_stage": {"id": 3, "name": "Course of Construction"},
+        "sub_job": None,
+        "custom_fields": {"custom_field_1": {"data_type": "string", "value": "x"}},
+        "accepted": False,
+        "draft": False,
+        "drawing_ids": [rng.randrange(1, 10**6) for _ in range(3)],
+        "permissions": {"can_edit": True},  # not a model field: ignored, kept in .raw
+    }
+
+
+def make_page(items: int) -> str:
+    rng = random.Random(0)
+    return json.dumps([make_rfi(rng, 1000 + i) for i in range(items)])
+
+
+def best_rate(run: Callable[[], object], items: int, repeat: int) -> float:
+    """Items per second of the fastest of ``repeat`` runs (after a warm-up): the least disturbed
+    by other processes on a shared machine."""
+    run()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return items / min(times)
+
+
+def pydantic_models() -> Optional[type[Any]]:
+    """Pydantic models generated from our attrs models, field for field, or None."""
+    try:
+        import pydantic
+    except ImportError:
+        return None
+
+    made: dict[type[Any], type[Any]] = {}
+
+    def convert(tp: Any) -> Any:
+        if isinstance(tp, type) and issubclass(tp, Model):
+            return model_for(tp)
+        args = getattr(tp, "__args__", None)
+        origin = getattr(tp, "__origin__", None)
+        if origin is Union and args:
+            return Optional[convert(next(a for a in args if a is not type(None)))]
+        if origin is tuple and args:
+            return tuple[convert(args[0]), ...]  # type: ignore[misc]
+        if origin is Mapping:
+            return dict[str, Any]
+        return tp
+
+    def model_for(cls: type[Any]) -> type[Any]:
+        if cls not in made:
+            attrs.resolve_types(cls)
+            fields: dict[str, Any] = {}
+            for field in attrs.fields(cls):
+                if field.name == "raw":
+                    continue
+                default = field.default if field.default is not attrs.NOTHING else ...
+                fields[field.name] = (convert(field.type), default)
+            made[cls] = pydantic.create_model(f"P{cls.__name__}", **fields)
+        return made[cls]
+
+    return model_for(Rfi)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args(argv)
+    n = args.items
+    page = make_page(n)
+    data = json.loads(page)
+    print(f"Python {sys.version.split()[0]}, cattrs {version('cattrs')}, attrs {version('attrs')}")
+    print(f"page: {n} RFIs, {len(page) / 1024:.0f} KiB of JSON\n")
+
+    rows: list[tuple[str, float]] = []
+    rows.append(("json.loads (whole page)", best_rate(lambda: json.loads(page), n, args.repeat)))
+
+    default = cattrs.preconf.json.make_converter()
+    default_hook = default.get_structure_hook(Rfi)
+    rows.append(
+        (
+            DEFAULT_ROW,
+            best_rate(lambda: [default_hook(item, Rfi) for item in data], n, args.repeat),
+        )
+    )
+
+    hook = converter.get_structure_hook(Rfi)
+    rows.append(
+        (
+            "procore_dc converter, per item",
+            best_rate(lambda: [hook(item, Rfi) for item in data], n, args.repeat),
+        )
+    )
+    rows.append(
+        (
+            "procore_dc structure_many (page)",
+            best_rate(lambda: structure_many(data, Rfi), n, args.repeat),
+        )
+    )
+    rows.append(
+        (
+            "procore_dc json.loads + structure_many",
+            best_rate(lambda: structure_many(json.loads(page), Rfi), n, args.repeat),
+        )
+    )
+
+    pmodel = pydantic_models()
+    if pmodel is None:
+        print("pydantic is not installed: its row is skipped\n")
+    else:
+        import pydantic
+
+        validate = pmodel.model_validate
+        rows.append(
+            (
+                f"pydantic {pydantic.VERSION} model_validate, per item",
+                best_rate(lambda: [validate(item) for item in data], n, args.repeat),
+            )
+        )
+        adapter = pydantic.TypeAdapter(list[pmodel])  # type: ignore[valid-type]
+        rows.append(
+            (
+                "pydantic TypeAdapter(list).validate_json (page)",
+                best_rate(lambda: adapter.validate_json(page), n, args.repeat),
+            )
+        )
+
+    width = max(len(name) for name, _ in rows)
+    for name, rate in rows:
+        print(f"{name:<{width}}  {rate:>12,.0f} items/s")
+    ours = dict(rows)["procore_dc converter, per item"]
+    if pmodel is not None:
+        theirs = next(rate for name, rate in rows if name.endswith("model_validate, per item"))
+        print(f"\nprocore_dc / pydantic model_validate: {ours / theirs:.2f}x")
+    print(f"procore_dc / cattrs default: {ours / dict(rows)[DEFAULT_ROW]:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

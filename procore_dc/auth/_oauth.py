@@ -1,0 +1,186 @@
+"""The OAuth wire: send a form to the token or revoke endpoint and read the answer.
+
+oauthlib builds every request body and parses every token response; this module only sends
+the form through a *plain* ``requests.Session`` and sorts failures into our error tree:
+
+- nothing was sent (connection refused, connect timeout): :class:`TransportError`, safe to
+  try again;
+- the request may have reached the server but no answer arrived (read timeout, reset after
+  sending): :class:`OutcomeUnknownError`, which each caller turns into the right error, because a
+  single-use refresh token or authorization code may already be spent;
+- the server answered with an error: :class:`OAuthError` (or ``InvalidGrantError``).
+
+oauthlib refuses plain ``http://`` URLs unless the process-wide ``OAUTHLIB_INSECURE_TRANSPORT``
+switch is set, which would also disable the check for every other library in the process. We
+never set it. :func:`oauthlib_url` hands oauthlib the ``https://`` twin of a *loopback*
+``http://`` URL (``Environment`` already refused plain http anywhere else) and
+:func:`restore_url` puts the real scheme back on the URL oauthlib built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+
+from procore_dc._redact import get_logger
+from procore_dc.environments import is_loopback_host
+from procore_dc.exceptions import (
+    ConfigurationError,
+    InvalidGrantError,
+    OAuthError,
+    TransportError,
+)
+
+log = get_logger(__name__)
+
+#: (connect, read) timeouts in seconds for token requests.
+DEFAULT_TOKEN_TIMEOUT = (10.0, 30.0)
+
+Timeout = Union[float, tuple[float, float]]
+
+
+class OutcomeUnknownError(Exception):
+    """The request may have been processed, but its answer was lost (internal)."""
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    # An explicit no-op auth stops requests from adding ~/.netrc credentials.
+    return request
+
+
+def is_loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+
+
+def check_transport(url: str, what: str) -> None:
+    """Refuse any URL that is not https, or plain http to a loopback host."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if is_loopback_http(url):
+        return
+    raise ConfigurationError(
+        f"{what} {url!r} must use https (plain http is allowed only for 127.0.0.1, ::1 and "
+        "localhost)"
+    )
+
+
+def oauthlib_url(url: str) -> str:
+    """The URL to give oauthlib: the https twin of a loopback http URL, else ``url``."""
+    check_transport(url, "OAuth URL")
+    if is_loopback_http(url):
+        return "https://" + url[len("http://") :]
+    return url
+
+
+def restore_url(built: str, original: str) -> str:
+    """Undo :func:`oauthlib_url` on a URL oauthlib built from it."""
+    if is_loopback_http(original) and built.startswith("https://"):
+        return "http://" + built[len("https://") :]
+    return built
+
+
+def post_form(
+    http: requests.Session,
+    url: str,
+    body: str,
+    *,
+    timeout: Timeout,
+    what: str,
+) -> requests.Response:
+    """POST an urlencoded ``body`` and return a 2xx response.
+
+    :raises TransportError: when nothing was sent
+    :raises OutcomeUnknownError: when the request may have been processed without an answer
+    :raises OAuthError: when the server answered with an error status
+    """
+    check_transport(url, "token endpoint")
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    try:
+        response = http.post(
+            url,
+            data=body.encode("utf-8"),
+            headers=headers,
+            timeout=timeout,
+            auth=_no_auth,
+            allow_redirects=False,
+        )
+    except requests.exceptions.ConnectTimeout as exc:
+        raise TransportError(
+            f"{what}: the token endpoint did not accept a connection", method="POST", url=url
+        ) from exc
+    except requests.exceptions.ConnectionError as exc:
+        if _never_sent(exc):
+            raise TransportError(
+                f"{what}: could not connect to the token endpoint", method="POST", url=url
+            ) from exc
+        raise OutcomeUnknownError(f"{what}: the connection broke after sending") from exc
+    except requests.exceptions.Timeout as exc:
+        raise OutcomeUnknownError(f"{what}: no answer within the read timeout") from exc
+    except requests.exceptions.RequestException as exc:
+        raise OutcomeUnknownError(f"{what}: {type(exc).__name__}") from exc
+    log.debug("%s: POST %s -> %s", what, url, response.status_code)
+    if response.status_code >= 400 or response.status_code < 200:
+        raise OAuthError.from_response(response)
+    if response.status_code >= 300:
+        raise OAuthError(
+            f"{what}: the token endpoint redirected (status {response.status_code}); check "
+            "the environment's login URL",
+            error="unexpected_redirect",
+            status_code=response.status_code,
+        )
+    return response
+
+
+def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection failed before any byte of the request left."""
+    # urllib3 wraps connect failures as NewConnectionError / NameResolutionError inside
+    # MaxRetryError; a reset or disconnect after sending is a ProtocolError instead.
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
+            return True
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            current = reason
+            continue
+        args = getattr(current, "args", ())
+        nested = next((a for a in args if isinstance(a, BaseException)), None)
+        current = nested or current.__cause__ or current.__context__
+    return False
+
+
+def parse_token_body(client: Any, response: requests.Response) -> Mapping[str, Any]:
+    """Parse a 2xx token response with oauthlib, mapping its errors to :class:`OAuthError`."""
+    try:
+        parsed = client.parse_request_body_response(response.text)
+    except OAuth2Error as exc:
+        klass = InvalidGrantError if exc.error == "invalid_grant" else OAuthError
+        raise klass(
+            f"the token endpoint's answer is not usable: {exc.description or exc.error}",
+            error=exc.error or "invalid_response",
+            error_description=exc.description or "",
+            status_code=response.status_code,
+        ) from None
+    except (ValueError, TypeError):
+        raise OAuthError(
+            "the token endpoint's answer could not be read as a token",
+            error="invalid_response",
+            status_code=response.status_code,
+        ) from None
+    if not isinstance(parsed, Mapping):
+        raise OAuthError("the token endpoint's answer is not an object", error="invalid_response")
+    return parsed

@@ -1,0 +1,269 @@
+"""Where tokens live between calls and between processes.
+
+A :class:`TokenStore` loads, saves and deletes one :class:`~procore_dc.auth.tokens.Token`, and
+offers a :meth:`~TokenStore.lock` that the auth strategies hold while they renew a token, so
+that only one thread or process spends a single-use refresh token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ContextManager, Optional, Protocol, Union, runtime_checkable
+
+from procore_dc._redact import get_logger
+from procore_dc.auth.tokens import Token
+from procore_dc.exceptions import ConfigurationError
+
+try:  # POSIX only; on other systems the file lock is a process-local lock (see FileTokenStore)
+    import fcntl
+except ImportError:  # pragma: no cover - exercised only on Windows
+    fcntl = None  # type: ignore[assignment]
+
+# A plain bool, so type checkers on POSIX do not call the Windows branches unreachable.
+_HAVE_FCNTL: bool = fcntl is not None
+
+__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
+
+log = get_logger(__name__)
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """What the auth strategies need from a token store.
+
+    Implement it to keep tokens in a database or a secrets manager. :meth:`lock` must exclude
+    every other holder of the same stored token (threads *and* processes) for as long as it is
+    held, and may be entered again by the thread that holds it.
+
+    .. code-block:: python
+
+        class RedisTokenStore:
+            def load(self): ...
+            def save(self, token): ...
+            def delete(self): ...
+            def lock(self): return redis_client.lock("procore-token")
+    """
+
+    def load(self) -> Optional[Token]:
+        """Return the stored token, or ``None`` when there is none."""
+
+    def save(self, token: Token) -> None:
+        """Store ``token``, replacing any previous one; return only once it is durable."""
+
+    def delete(self) -> None:
+        """Forget the stored token (no error when there is none)."""
+
+    def lock(self) -> ContextManager[object]:
+        """Return a context manager that holds the store's exclusive lock."""
+
+
+class MemoryTokenStore:
+    """A token store in this process's memory: the default for both strategies.
+
+    :param token: a token to start with (default: none)
+
+    .. code-block:: python
+
+        store = MemoryTokenStore()
+        auth = ServiceAccountAuth(client_id, client_secret, store=store)
+    """
+
+    def __init__(self, token: Optional[Token] = None) -> None:
+        self._token = token
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(has_token={self._token is not None})"
+
+    def load(self) -> Optional[Token]:
+        """Return the stored token, or ``None``."""
+        return self._token
+
+    def save(self, token: Token) -> None:
+        """Store ``token``."""
+        if not isinstance(token, Token):
+            raise ConfigurationError(f"expected a Token, got {type(token).__name__}")
+        self._token = token
+
+    def delete(self) -> None:
+        """Forget the stored token."""
+        self._token = None
+
+    def lock(self) -> ContextManager[object]:
+        """Return the store's re-entrant thread lock."""
+        return self._lock
+
+
+class FileTokenStore:
+    """A token kept in a JSON file that only its owner can read.
+
+    - The file is created with mode 0600 and a missing folder with mode 0700, at creation
+      (``os.open(..., 0o600)``); nothing is ever ``chmod``-ed afterwards, so there is no moment
+      when another user could read it.
+    - Each save writes a temporary file in the same folder, ``fsync``-s it and ``os.replace``-s
+      it over the old one, so a reader sees the old token or the new one, never half of each.
+    - :meth:`lock` takes an ``fcntl.flock`` on ``<path>.lock``, which excludes other
+      processes and other ``FileTokenStore`` objects for the same path. (Without ``fcntl``,
+      i.e. on Windows, it excludes only threads of this process.)
+    - A file that cannot be read as a token raises
+      :class:`~procore_dc.exceptions.ConfigurationError` naming the path;
+      it is never deleted or overwritten silently, because it may hold the only copy of a
+      refresh token.
+
+    :param path: the token file, e.g. ``~/.config/procore-dc/token.json`` (``~`` is expanded)
+
+    .. code-block:: python
+
+        store = FileTokenStore("~/.config/procore-dc/token.json")
+        auth = UserLevelAuth(client_id, client_secret, "http://localhost:8765/callback",
+                             store=store)
+    """
+
+    def __init__(self, path: Union[str, os.PathLike[str]]) -> None:
+        self.path = Path(path).expanduser()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._lock_fd: Optional[int] = None
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    def load(self) -> Optional[Token]:
+        """Read the token file.
+
+        :return: the token, or ``None`` when the file does not exist
+        :raises ConfigurationError: when the file exists but is not a token (it is left as is)
+        """
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot read the token file {self.path}: {exc.strerror}"
+            ) from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"the token file {self.path} is corrupt (not JSON); it was left in place: fix "
+                "or remove it, then sign in again"
+            ) from None
+        try:
+            return Token.from_dict(data)
+        except ConfigurationError as exc:
+            raise ConfigurationError(
+                f"the token file {self.path} is corrupt ({exc}); it was left in place: fix or "
+                "remove it, then sign in again"
+            ) from None
+
+    def save(self, token: Token) -> None:
+        """Replace the token file atomically with ``token``.
+
+        :raises ConfigurationError: when the folder or file cannot be written
+        """
+        if not isinstance(token, Token):
+            raise ConfigurationError(f"expected a Token, got {type(token).__name__}")
+        payload = json.dumps(token.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+        self._make_folder()
+        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot write the token file {self.path}: {exc.strerror}"
+            ) from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        self._sync_folder()
+        log.debug("saved a token to %s", self.path)
+
+    def delete(self) -> None:
+        """Remove the token file (no error when it is missing)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        self._sync_folder()
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the exclusive lock on ``<path>.lock`` (re-entrant within a thread)."""
+        with self._thread_lock:
+            if self._depth == 0:
+                self._lock_fd = self._acquire_file_lock()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._lock_fd is not None:
+                    fd, self._lock_fd = self._lock_fd, None
+                    _release(fd)
+
+    def _acquire_file_lock(self) -> Optional[int]:
+        if not _HAVE_FCNTL:  # pragma: no cover - Windows
+            return None
+        self._make_folder()
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot open the lock file {self.lock_path}: {exc.strerror}"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _make_folder(self) -> None:
+        folder = self.path.parent
+        try:
+            # The mode applies to a folder created now; an existing folder is the user's choice.
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create the folder {folder} for the token file: {exc.strerror}"
+            ) from None
+
+    def _sync_folder(self) -> None:
+        # Make the rename itself durable; not every platform can open a folder.
+        try:
+            fd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError as exc:  # pragma: no cover - some file systems refuse
+            if exc.errno not in (errno.EINVAL, errno.EBADF):
+                raise
+        finally:
+            os.close(fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _release(fd: int) -> None:
+    try:
+        if _HAVE_FCNTL:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -1,0 +1,454 @@
+"""User-level auth: the OAuth Authorization Code grant, with state, PKCE and rotating refresh
+tokens.
+
+Procore refresh tokens are single-use, and a refresh spends the old one even when its answer
+is lost. So:
+
+- the new token is saved to the store *before* it is returned or used;
+- a refresh whose outcome is unknown (read timeout, connection reset after sending) raises
+  :class:`OAuthError` telling the user to sign in again, and the spent refresh token is never
+  sent again;
+- after ``invalid_grant`` no token request is made until a new authorization completes.
+
+Both facts are recorded in the store (the token is saved without its refresh token), so
+other processes sharing a :class:`FileTokenStore` stop too.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Callable, Optional, Union
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+import requests
+from oauthlib.common import generate_token
+from oauthlib.oauth2 import WebApplicationClient
+
+from procore_dc._redact import get_logger, mask
+from procore_dc.auth._oauth import (
+    DEFAULT_TOKEN_TIMEOUT,
+    OutcomeUnknownError,
+    check_transport,
+    oauthlib_url,
+    parse_token_body,
+    post_form,
+    restore_url,
+)
+from procore_dc.auth.base import AuthStrategy
+from procore_dc.auth.stores import TokenStore
+from procore_dc.auth.tokens import Token
+from procore_dc.environments import Environment
+from procore_dc.exceptions import (
+    ConfigurationError,
+    InvalidGrantError,
+    OAuthError,
+    ResponseFormatError,
+    StateMismatchError,
+)
+
+__all__ = ["OOB_REDIRECT_URI", "AuthorizationFlow", "UserLevelAuth"]
+
+log = get_logger(__name__)
+
+#: The out-of-band redirect: Procore shows the code on a page for the user to copy.
+OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
+
+# 43 characters from a 62-character alphabet: about 256 bits.
+_STATE_LENGTH = 43
+_VERIFIER_LENGTH = 64
+_RESERVED = frozenset(
+    {
+        "client_id",
+        "redirect_uri",
+        "state",
+        "response_type",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
+
+_SIGN_IN_AGAIN = "the user must sign in again (start_authorization / sign_in_with_browser)"
+
+
+def _check_redirect_uri(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError("redirect_uri must be the URL registered for the app")
+    if value == OOB_REDIRECT_URI:
+        return value
+    check_transport(value, "redirect_uri")
+    if urlsplit(value).fragment:
+        raise ConfigurationError(f"redirect_uri {value!r} must not have a #fragment")
+    return value
+
+
+@attrs.frozen(repr=False)
+class AuthorizationFlow:
+    """One sign-in in progress: what the app keeps between the redirect and the callback.
+
+    Keep it server-side (e.g. in the web framework's session): ``code_verifier`` is a secret.
+
+    :param url: where to send the user's browser
+    :param state: the CSRF token the callback must echo
+    :param code_verifier: the PKCE verifier, or ``None`` without PKCE
+    :param redirect_uri: the redirect URI sent, byte for byte, in both legs of the flow
+    :param created_at: when the flow started
+
+    .. code-block:: python
+
+        flow = auth.start_authorization()
+        request.session["procore_flow"] = flow.to_dict()
+        # ... later, in the callback view:
+        flow = AuthorizationFlow.from_dict(request.session.pop("procore_flow"))
+        token = auth.complete_authorization(flow, request.url)
+    """
+
+    url: str
+    state: str
+    code_verifier: Optional[str]
+    redirect_uri: str
+    created_at: datetime
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthorizationFlow(state={mask(self.state)!r}, "
+            f"code_verifier={mask(self.code_verifier)!r}, redirect_uri={self.redirect_uri!r}, "
+            f"created_at={self.created_at.isoformat()!r})"
+        )
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict that :meth:`from_dict` reads back."""
+        return {
+            "url": self.url,
+            "state": self.state,
+            "code_verifier": self.code_verifier,
+            "redirect_uri": self.redirect_uri,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationFlow:
+        """Rebuild a flow saved with :meth:`to_dict`.
+
+        :raises ConfigurationError: naming a missing or malformed field
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigurationError("a saved authorization flow must be a mapping")
+        for name in ("url", "state", "redirect_uri", "created_at"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                raise ConfigurationError(f"a saved authorization flow lacks {name}")
+        verifier = data.get("code_verifier")
+        if verifier is not None and not isinstance(verifier, str):
+            raise ConfigurationError("a saved authorization flow's code_verifier is not a string")
+        try:
+            created = datetime.fromisoformat(data["created_at"])
+        except ValueError:
+            raise ConfigurationError(
+                "a saved authorization flow's created_at is not an ISO 8601 time"
+            ) from None
+        return cls(
+            url=data["url"],
+            state=data["state"],
+            code_verifier=verifier,
+            redirect_uri=data["redirect_uri"],
+            created_at=created,
+        )
+
+
+class UserLevelAuth(AuthStrategy):
+    """Authorize as a signed-in Procore user (Authorization Code grant).
+
+    :param client_id: the app's client id
+    :param client_secret: the app's client secret (``None`` for a public client)
+    :param redirect_uri: the registered redirect URI: https, http to a loopback host, or
+        :data:`OOB_REDIRECT_URI`
+    :param environment: the Procore environment (default: ``Environment.PRODUCTION``)
+    :param store: where the token is kept (default: memory)
+    :param pkce: send a PKCE S256 challenge (default: ``True``). Procore does not document
+        PKCE; servers ignore parameters they do not know, so it is on by default.
+    :param leeway: seconds before expiry to refresh (default: ``None``,
+        ``min(300 s, 10 % of the lifetime)``)
+    :param clock: returns the current aware time (default: the system clock)
+    :param http: a plain ``requests.Session`` for token requests (default: a private one)
+    :param timeout: (connect, read) seconds for token requests (default: ``(10, 30)``)
+    :raises ConfigurationError: for an unsafe redirect URI or environment
+
+    .. code-block:: python
+
+        auth = UserLevelAuth("client-id", "client-secret", "https://app.example.com/callback",
+                             store=FileTokenStore("~/.config/procore-dc/token.json"))
+        flow = auth.start_authorization()
+        # send the browser to flow.url; then, in the callback handler:
+        token = auth.complete_authorization(flow, callback_url)
+    """
+
+    requires_company_id = False
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: Optional[str],
+        redirect_uri: str,
+        *,
+        environment: Environment = Environment.PRODUCTION,
+        store: Optional[TokenStore] = None,
+        pkce: bool = True,
+        leeway: Optional[float] = None,
+        clock: Optional[Callable[[], datetime]] = None,
+        http: Optional[requests.Session] = None,
+        timeout: Union[float, tuple[float, float]] = DEFAULT_TOKEN_TIMEOUT,
+    ) -> None:
+        self.redirect_uri = _check_redirect_uri(redirect_uri)
+        self.pkce = bool(pkce)
+        super().__init__(
+            client_id,
+            client_secret,
+            environment=environment,
+            store=store,
+            leeway=leeway,
+            clock=clock,
+            http=http,
+            timeout=timeout,
+        )
+
+    def start_authorization(self, **extra: str) -> AuthorizationFlow:
+        """Begin a sign-in: a fresh ``state`` (about 256 bits), a PKCE verifier and the URL.
+
+        :param extra: further query parameters for the authorize URL (not the ones the flow
+            sets itself, such as ``state``)
+        :raises ConfigurationError: when ``extra`` tries to set a parameter the flow owns
+
+        .. code-block:: python
+
+            flow = auth.start_authorization()
+            webbrowser.open(flow.url)
+        """
+        clash = sorted(_RESERVED & set(extra))
+        if clash:
+            raise ConfigurationError(f"start_authorization() sets {clash} itself")
+        client = WebApplicationClient(self.client_id)
+        state = generate_token(_STATE_LENGTH)
+        pkce: dict[str, str] = {}
+        verifier: Optional[str] = None
+        if self.pkce:
+            verifier = client.create_code_verifier(_VERIFIER_LENGTH)
+            pkce = {
+                "code_challenge": client.create_code_challenge(verifier, "S256"),
+                "code_challenge_method": "S256",
+            }
+        authorize = self.environment.authorize_url
+        url = client.prepare_request_uri(
+            oauthlib_url(authorize),
+            redirect_uri=self.redirect_uri,
+            state=state,
+            **pkce,
+            **extra,
+        )
+        return AuthorizationFlow(
+            url=restore_url(url, authorize),
+            state=state,
+            code_verifier=verifier,
+            redirect_uri=self.redirect_uri,
+            created_at=self._now(),
+        )
+
+    def complete_authorization(
+        self,
+        flow: AuthorizationFlow,
+        /,
+        callback_url: str,
+        *,
+        http: Optional[requests.Session] = None,
+    ) -> Token:
+        """Finish a sign-in from the URL Procore redirected the browser to.
+
+        The ``state`` is compared in constant time; the code is exchanged with the flow's
+        redirect URI and PKCE verifier; the token is saved to the store before it is returned.
+
+        :param flow: the flow from :meth:`start_authorization`
+        :param callback_url: the full callback URL, query string included
+        :param http: a plain ``requests.Session`` for the token request
+        :raises OAuthError: when the callback carries ``error=`` (with the server's words) or
+            no code, or the token endpoint refuses the code
+        :raises StateMismatchError: when the state is missing or differs
+
+        .. code-block:: python
+
+            token = auth.complete_authorization(flow, "https://app.example.com/callback?code=...&state=...")
+        """
+        flow = self._check_flow(flow)
+        if flow.redirect_uri == OOB_REDIRECT_URI:
+            raise ConfigurationError(
+                "this flow uses the out-of-band redirect: use complete_authorization_code()"
+            )
+        if not isinstance(callback_url, str):
+            raise ConfigurationError("callback_url must be the callback's full URL")
+        parts = urlsplit(callback_url)
+        if parts.path.rstrip("/") != urlsplit(flow.redirect_uri).path.rstrip("/"):
+            raise OAuthError(
+                "the callback's path differs from the redirect URI's; it is not this flow's "
+                "callback",
+                error="redirect_uri_mismatch",
+            )
+        params = parse_qs(parts.query, keep_blank_values=True)
+
+        def single(name: str) -> Optional[str]:
+            values = params.get(name)
+            if not values:
+                return None
+            if len(values) > 1:
+                raise OAuthError(
+                    f"the callback carries {name} more than once", error="invalid_request"
+                )
+            return values[0]
+
+        error = single("error")
+        if error:
+            description = single("error_description") or ""
+            raise OAuthError(
+                f"Procore refused the sign-in ({error})"
+                + (f": {description}" if description else ""),
+                error=error,
+                error_description=description,
+            )
+        state = single("state")
+        if state is None or not hmac.compare_digest(
+            state.encode("utf-8"), flow.state.encode("utf-8")
+        ):
+            raise StateMismatchError(
+                "the callback's state does not match the one this flow sent (a forged or stale "
+                "callback); start the sign-in again",
+                error="state_mismatch",
+            )
+        code = single("code")
+        if not code:
+            raise OAuthError("the callback carries no authorization code", error="invalid_request")
+        return self._exchange(flow, code, http)
+
+    def complete_authorization_code(
+        self,
+        flow: AuthorizationFlow,
+        /,
+        code: str,
+        *,
+        http: Optional[requests.Session] = None,
+    ) -> Token:
+        """Finish a sign-in with a code the user pasted (out-of-band redirect).
+
+        :param flow: the flow from :meth:`start_authorization`
+        :param code: the authorization code Procore showed
+        :param http: a plain ``requests.Session`` for the token request
+        :raises OAuthError: when the token endpoint refuses the code
+
+        .. code-block:: python
+
+            auth = UserLevelAuth(client_id, client_secret, OOB_REDIRECT_URI)
+            flow = auth.start_authorization()
+            print("Open", flow.url)
+            token = auth.complete_authorization_code(flow, input("Code: "))
+        """
+        flow = self._check_flow(flow)
+        if not isinstance(code, str) or not code.strip():
+            raise ConfigurationError("the authorization code is empty")
+        return self._exchange(flow, code.strip(), http)
+
+    # -- machinery -------------------------------------------------------------------------
+
+    def _check_flow(self, flow: object) -> AuthorizationFlow:
+        if not isinstance(flow, AuthorizationFlow):
+            raise ConfigurationError(
+                "flow must be the AuthorizationFlow from start_authorization() (use "
+                "AuthorizationFlow.from_dict() to restore a saved one)"
+            )
+        return flow
+
+    def _exchange(
+        self, flow: AuthorizationFlow, code: str, http: Optional[requests.Session]
+    ) -> Token:
+        client = WebApplicationClient(self.client_id)
+        body = client.prepare_request_body(
+            code=code,
+            redirect_uri=flow.redirect_uri,
+            include_client_id=True,
+            client_secret=self._client_secret,
+            code_verifier=flow.code_verifier,
+        )
+        url = self.environment.token_url
+        with self._lock, self.store.lock():
+            started = self._now()
+            try:
+                response = post_form(
+                    self._plain(http), url, body, timeout=self.timeout, what="code exchange"
+                )
+            except OutcomeUnknownError as exc:
+                raise OAuthError(
+                    "the code exchange was sent but its answer was lost; the code is "
+                    f"single-use, so {_SIGN_IN_AGAIN}",
+                    error="outcome_unknown",
+                ) from exc
+            token = Token.from_response(parse_token_body(client, response), started)
+            self.store.save(token)
+            self._token = token
+            self._hold_until = None
+            log.debug("signed in; token saved, expires at %s", token.expires_at.isoformat())
+            return token
+
+    def _can_renew(self, current: Optional[Token]) -> bool:
+        return current is not None and current.refresh_token is not None
+
+    def _renew(self, http: requests.Session, current: Optional[Token]) -> Token:
+        if current is None:
+            raise OAuthError(
+                f"no token in {self.store!r}: {_SIGN_IN_AGAIN}", error="login_required"
+            )
+        if current.refresh_token is None:
+            raise OAuthError(
+                f"the refresh token was spent or refused earlier: {_SIGN_IN_AGAIN}",
+                error="login_required",
+            )
+        client = WebApplicationClient(self.client_id)
+        body = client.prepare_refresh_body(
+            refresh_token=current.refresh_token,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            # Procore's own refresh example sends it; it is the same string as in both legs.
+            redirect_uri=self.redirect_uri,
+        )
+        url = self.environment.token_url
+        started = self._now()
+        try:
+            response = post_form(http, url, body, timeout=self.timeout, what="token refresh")
+        except OutcomeUnknownError as exc:
+            self._mark_spent(current)
+            raise OAuthError(
+                "the token refresh was sent but its answer was lost; Procore refresh tokens "
+                f"are single-use, so this one is spent and {_SIGN_IN_AGAIN}",
+                error="refresh_outcome_unknown",
+            ) from exc
+        except InvalidGrantError:
+            self._mark_spent(current)
+            raise
+        try:
+            token = Token.from_response(parse_token_body(client, response), started)
+        except (OAuthError, ResponseFormatError) as exc:
+            # The server answered 2xx, so it rotated the refresh token: the old one is spent.
+            self._mark_spent(current)
+            raise OAuthError(
+                f"the token refresh's answer could not be read; {_SIGN_IN_AGAIN}",
+                error="invalid_response",
+            ) from exc
+        if token.refresh_token is None:
+            # The server did not rotate: the old refresh token stays valid.
+            token = attrs.evolve(token, refresh_token=current.refresh_token)
+        return token
+
+    def _mark_spent(self, current: Token) -> None:
+        """Record in the store that the refresh token must never be sent again."""
+        spent = attrs.evolve(current, refresh_token=None)
+        self.store.save(spent)
+        self._token = spent
+        log.warning("the refresh token is spent; %s", _SIGN_IN_AGAIN)

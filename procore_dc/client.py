@@ -1,0 +1,212 @@
+"""ProcoreClient: the entry point, with company and project scopes.
+
+.. code-block:: python
+
+    from procore_dc import ProcoreClient
+
+    client = ProcoreClient.from_env()
+    company = client.company(8)
+    for rfi in company.project(42).rfis.list(filters={"status": "open"}):
+        print(rfi.number, rfi.subject)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional, Union
+
+from procore_dc.auth.base import AuthStrategy
+from procore_dc.exceptions import ConfigurationError
+from procore_dc.models import Me
+from procore_dc.resources._base import path_id
+from procore_dc.resources.companies import CompaniesResource
+from procore_dc.resources.daily_logs import ManpowerLogsResource
+from procore_dc.resources.documents import DocumentsResource
+from procore_dc.resources.observations import ObservationsResource
+from procore_dc.resources.projects import ProjectsResource
+from procore_dc.resources.rfis import RfisResource
+from procore_dc.resources.submittals import SubmittalsResource
+from procore_dc.resources.users import CompanyUsersResource
+from procore_dc.resources.vendors import VendorsResource
+from procore_dc.resources.webhooks import CompanyWebhooks, ProjectWebhooks
+from procore_dc.session import Session
+
+__all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
+
+
+class ProjectScope:
+    """The tools of one project; calls carry the company's ``Procore-Company-Id``.
+
+    :ivar rfis: :class:`~procore_dc.resources.rfis.RfisResource`
+    :ivar submittals: :class:`~procore_dc.resources.submittals.SubmittalsResource`
+    :ivar observations: :class:`~procore_dc.resources.observations.ObservationsResource`
+    :ivar documents: :class:`~procore_dc.resources.documents.DocumentsResource`
+    :ivar manpower_logs: :class:`~procore_dc.resources.daily_logs.ManpowerLogsResource`
+    :ivar webhooks: project-scoped hooks, triggers and deliveries
+
+    .. code-block:: python
+
+        project = client.company(8).project(42)
+        project.rfis.create("Door hardware", question="Which hinge?")
+    """
+
+    def __init__(self, session: Session, company_id: int, project_id: int) -> None:
+        path_id(project_id, "project_id")
+        self.session = session
+        """The session view with this company's id."""
+        self.company_id = company_id
+        self.project_id = project_id
+        ids = {"company_id": company_id, "project_id": project_id}
+        self.rfis = RfisResource(session, **ids)
+        self.submittals = SubmittalsResource(session, **ids)
+        self.observations = ObservationsResource(session, **ids)
+        self.documents = DocumentsResource(session, **ids)
+        self.manpower_logs = ManpowerLogsResource(session, **ids)
+        self.webhooks = ProjectWebhooks(session, **ids)
+
+    def __repr__(self) -> str:
+        return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
+
+
+class CompanyScope:
+    """The tools of one company; every call carries its ``Procore-Company-Id``.
+
+    :ivar projects: :class:`~procore_dc.resources.projects.ProjectsResource`
+    :ivar users: :class:`~procore_dc.resources.users.CompanyUsersResource`
+    :ivar vendors: :class:`~procore_dc.resources.vendors.VendorsResource`
+    :ivar webhooks: company-scoped hooks, triggers and deliveries
+
+    .. code-block:: python
+
+        company = client.company(8)
+        result = company.projects.sync([{"origin_id": "erp-1", "name": "Tower"}])
+    """
+
+    def __init__(self, session: Session, company_id: int) -> None:
+        path_id(company_id, "company_id")
+        self.session = session.with_company(company_id)
+        """The session view with this company's id."""
+        self.company_id = company_id
+        self.projects = ProjectsResource(self.session, company_id=company_id)
+        self.users = CompanyUsersResource(self.session, company_id=company_id)
+        self.vendors = VendorsResource(self.session, company_id=company_id)
+        self.webhooks = CompanyWebhooks(self.session, company_id=company_id)
+
+    def project(self, project_id: int) -> ProjectScope:
+        """The tools of one of this company's projects.
+
+        :raises ConfigurationError: for an id that is not a positive integer
+
+        .. code-block:: python
+
+            project = client.company(8).project(42)
+        """
+        return ProjectScope(self.session, self.company_id, project_id)
+
+    def __repr__(self) -> str:
+        return f"CompanyScope(company_id={self.company_id})"
+
+
+class ProcoreClient:
+    """The entry point: ``me()``, ``companies``, and company and project scopes.
+
+    :param auth_or_session: an auth strategy (a :class:`~procore_dc.session.Session` is
+        built on it) or a ready session
+    :param session_options: passed to :class:`~procore_dc.session.Session` when an auth
+        strategy is given (``company_id``, ``retry``, ``timeout``, ``user_agent``...)
+    :raises ConfigurationError: for anything else
+
+    .. code-block:: python
+
+        client = ProcoreClient(ServiceAccountAuth.from_env(), company_id=8)
+        print(client.me().login)
+        for company in client.companies.list():
+            print(company.name)
+    """
+
+    def __init__(
+        self, auth_or_session: Union[AuthStrategy, Session], **session_options: Any
+    ) -> None:
+        if isinstance(auth_or_session, Session):
+            if session_options:
+                raise ConfigurationError(
+                    "session options go to Session(...) when you pass a ready session"
+                )
+            session = auth_or_session
+        elif isinstance(auth_or_session, AuthStrategy):
+            session = Session(auth_or_session, **session_options)
+        else:
+            raise ConfigurationError(
+                "ProcoreClient needs an auth strategy (ServiceAccountAuth, UserLevelAuth) or a "
+                f"Session, got {type(auth_or_session).__name__}"
+            )
+        self.session = session
+        """The session every call goes through: the escape hatch for any other endpoint."""
+        self.companies = CompaniesResource(session)
+        """The companies the caller can reach."""
+
+    @classmethod
+    def from_env(
+        cls, environ: Optional[Mapping[str, str]] = None, **session_options: Any
+    ) -> ProcoreClient:
+        """Build a service-account client from ``PROCORE_CLIENT_ID``,
+        ``PROCORE_CLIENT_SECRET``, ``PROCORE_ENVIRONMENT`` and, when set,
+        ``PROCORE_COMPANY_ID`` (the default ``Procore-Company-Id``).
+
+        :raises ConfigurationError: naming each missing or malformed variable
+
+        .. code-block:: python
+
+            client = ProcoreClient.from_env()
+        """
+        import os
+
+        from procore_dc.auth.service_account import ServiceAccountAuth
+
+        env = os.environ if environ is None else environ
+        auth = ServiceAccountAuth.from_env(env)
+        company = env.get("PROCORE_COMPANY_ID")
+        if company and "company_id" not in session_options:
+            try:
+                session_options["company_id"] = int(company)
+            except ValueError:
+                raise ConfigurationError(
+                    f"PROCORE_COMPANY_ID must be a company id (an integer), got {company!r}"
+                ) from None
+        return cls(auth, **session_options)
+
+    def me(self) -> Me:
+        """Return the signed-in user; for a service account, its DMSA user.
+
+        :calls: ``GET /rest/v1.0/me``
+
+        .. code-block:: python
+
+            print(client.me().login)
+        """
+        return self.companies.me()
+
+    def company(self, company_id: int) -> CompanyScope:
+        """The tools of one company: every call sends ``Procore-Company-Id: company_id``.
+
+        :raises ConfigurationError: for an id that is not a positive integer
+
+        .. code-block:: python
+
+            company = client.company(8)
+            print(company.projects.list().total)
+        """
+        return CompanyScope(self.session, company_id)
+
+    def close(self) -> None:
+        """Close the session's connection pool."""
+        self.session.close()
+
+    def __enter__(self) -> ProcoreClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ProcoreClient({self.session!r})"

@@ -1,0 +1,367 @@
+"""Lazy iteration over Procore's paginated list endpoints.
+
+Procore pages with ``page`` and ``per_page`` query parameters and answers with a ``Link``
+header (``rel="next"`` is left out on the last page) and a ``Total`` header (the item count).
+A :class:`PageIterator` follows ``rel="next"`` and stops when it is missing, so it never sends
+the extra request for an empty page that SDKs looping "until empty" send. With ``prefetch=K``
+and a known ``Total``, pages 2..N are fetched by K worker threads and still yielded in order.
+
+Items are the JSON objects of each page, passed through the ``structure`` callable when one
+is given; this module never imports the models.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+import requests
+
+from procore_dc._redact import get_logger
+from procore_dc.exceptions import ConfigurationError, ResponseFormatError
+from procore_dc.session import response_json
+
+if TYPE_CHECKING:
+    from procore_dc.session import Session
+
+__all__ = ["Page", "PageIterator"]
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list.
+
+    :ivar items: the page's items, after ``structure``
+    :ivar number: the page number (1-based)
+    :ivar total: the item count of the whole list from the ``Total`` header, if sent
+    :ivar next_url: the ``Link rel="next"`` URL, or ``None`` on the last page
+
+    .. code-block:: python
+
+        for page in session.paginate("/rest/v1.0/projects/42/rfis").pages():
+            print(page.number, len(page.items), page.total)
+    """
+
+    items: tuple[T, ...]
+    number: int
+    total: Optional[int]
+    next_url: Optional[str]
+
+
+def _positive_int(value: Any, name: str, *, allow_none: bool = False, minimum: int = 1) -> Any:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> Optional[int]:
+    value = headers.get(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
+def _page_param(url: Optional[str]) -> Optional[int]:
+    if not url:
+        return None
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "page" and value.isascii() and value.isdigit():
+            return int(value)
+    return None
+
+
+class PageIterator(Generic[T]):
+    """Iterate a Procore list lazily: items with ``for``, pages with :meth:`pages`.
+
+    Build it with :meth:`Session.paginate <procore_dc.session.Session.paginate>`. Each
+    iteration starts from the first page again; only one page is held in memory at a time
+    (up to ``prefetch`` pages when prefetching).
+
+    :param session: the session to send requests with
+    :param path: the list endpoint's path
+    :param params: query parameters; a ``page`` here is where iteration starts
+    :param per_page: items per page (default: ``100``); lowered to ``limit`` when that is
+        smaller
+    :param structure: turns each item mapping into ``T`` (default: the mapping itself)
+    :param limit: stop after this many items (default: all)
+    :param prefetch: pages in flight at once when ``Total`` is known (default: ``1``); fewer
+        when the rate-limit window has fewer requests left
+    :param company_id: the ``Procore-Company-Id`` (default: the session's)
+    :raises ConfigurationError: for a ``per_page``, ``limit`` or ``prefetch`` that is not a
+        positive integer
+
+    .. code-block:: python
+
+        rfis = session.paginate("/rest/v1.0/projects/42/rfis", per_page=100, prefetch=4)
+        print(rfis.total)            # one request, for the first page
+        subjects = [rfi["subject"] for rfi in rfis]
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: Optional[Callable[[Mapping[str, Any]], T]] = None,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> None:
+        if params is not None and not isinstance(params, Mapping):
+            raise ConfigurationError(f"params must be a mapping, got {type(params).__name__}")
+        if structure is not None and not callable(structure):
+            raise ConfigurationError("structure must be a callable taking one item mapping")
+        self._session = session
+        self._path = path
+        self._params = dict(params or {})
+        self._limit: Optional[int] = _positive_int(limit, "limit", allow_none=True, minimum=0)
+        per_page = _positive_int(per_page, "per_page")
+        if self._limit:
+            per_page = min(per_page, self._limit)
+        self._per_page: int = per_page
+        self._prefetch: int = _positive_int(prefetch, "prefetch")
+        self._structure = structure
+        self._company_id = company_id
+        start = self._params.pop("page", 1)
+        try:
+            self._start = _positive_int(int(start), "page")
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                f"params['page'] must be a page number, got {start!r}"
+            ) from None
+        self._total: Optional[int] = None
+        self._total_known = False
+        self._first: Optional[Page[T]] = None
+        self._first_per_page: Optional[int] = None
+
+    def __repr__(self) -> str:
+        return (
+            f"PageIterator(path={self._path!r}, per_page={self._per_page}, "
+            f"limit={self._limit}, prefetch={self._prefetch})"
+        )
+
+    @property
+    def total(self) -> Optional[int]:
+        """The item count from the ``Total`` header, fetching the first page if needed.
+
+        ``None`` when the endpoint does not send ``Total``. The fetched page is kept for the
+        next iteration, so reading ``total`` first costs no extra request.
+        """
+        if not self._total_known:
+            self._first = self._fetch(self._start, None)
+        return self._total
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            items = page.items
+            del page  # drop our references before the next page is fetched
+            yield from items
+            del items
+
+    def to_list(self) -> list[T]:
+        """Fetch every page (up to ``limit``) and return all items in one list.
+
+        .. code-block:: python
+
+            vendors = session.paginate("/rest/v1.0/vendors", params={"company_id": 8}).to_list()
+        """
+        return list(self)
+
+    def to_dataframe(self) -> Any:
+        """Return all items as a ``pandas.DataFrame`` (needs pandas installed).
+
+        Mappings become rows as they are; attrs instances become rows of their public fields.
+
+        :raises ConfigurationError: when pandas cannot be imported
+
+        .. code-block:: python
+
+            frame = session.paginate("/rest/v1.0/projects/42/rfis").to_dataframe()
+        """
+        try:
+            import pandas  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        except ImportError:
+            raise ConfigurationError(
+                "to_dataframe() needs pandas, which is not installed: pip install pandas"
+            ) from None
+        rows = [_row(item) for item in self]
+        return pandas.DataFrame.from_records(rows)
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Yield the pages in order, each with its items, number, total and next link.
+
+        .. code-block:: python
+
+            for page in session.paginate("/rest/v1.0/companies").pages():
+                print(page.number, page.next_url)
+        """
+        if self._limit == 0:
+            return
+        first = self._first
+        self._first = None
+        if first is None:
+            first = self._fetch(self._start, None)
+        page, budget = _trim(first, self._limit)
+        # Only scalars survive the yield, so at most one page is alive while the next one is
+        # fetched (the caller's, if it keeps it).
+        done = budget == 0 or first.next_url is None
+        prefetch = self._prefetch > 1 and first.total is not None
+        cursor = _Cursor(first.number, first.next_url, first.total, len(first.items))
+        del first
+        yield page
+        del page
+        if done:
+            return
+        if prefetch:
+            yield from self._prefetched(cursor, budget)
+        else:
+            yield from self._followed(cursor, budget)
+
+    # -- strategies -----------------------------------------------------------------------
+
+    def _followed(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+        number, link, fetched = cursor.number, cursor.next_url, cursor.fetched
+        while link is not None:
+            total = cursor.total
+            if total is not None and fetched >= total:
+                return  # the Link says "next" but Total says we have everything
+            number = _page_param(link) or number + 1
+            current = self._fetch(number, link)
+            if not current.items:
+                return
+            fetched += len(current.items)
+            link = current.next_url
+            page, budget = _trim(current, budget)
+            del current
+            yield page
+            del page
+            if budget == 0:
+                return
+
+    def _prefetched(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+        assert cursor.total is not None
+        size = self._first_per_page or self._per_page
+        last = math.ceil(cursor.total / size)
+        if budget is not None:
+            last = min(last, cursor.number + math.ceil(budget / size))
+        queue: deque[Future[Page[T]]] = deque()
+        next_number = cursor.number + 1
+        pool = ThreadPoolExecutor(max_workers=self._prefetch, thread_name_prefix="procore-dc-page")
+        try:
+            while True:
+                while next_number <= last and len(queue) < self._window():
+                    queue.append(pool.submit(self._fetch, next_number, None))
+                    next_number += 1
+                if not queue:
+                    return
+                page, budget = _trim(queue.popleft().result(), budget)
+                yield page
+                del page
+                if budget == 0:
+                    return
+        finally:
+            for future in queue:
+                future.cancel()
+            pool.shutdown(wait=True)
+
+    def _window(self) -> int:
+        """How many pages may be in flight: ``prefetch``, or fewer when requests run short."""
+        remaining = self._session.rate_limit.remaining
+        if remaining is None:
+            return self._prefetch
+        return max(1, min(self._prefetch, remaining))
+
+    # -- one request ----------------------------------------------------------------------
+
+    def _fetch(self, number: int, link: Optional[str]) -> Page[T]:
+        if link is not None:
+            target, params = self._on_api(link), None
+        else:
+            target = self._path
+            params = {**self._params, "page": number, "per_page": self._per_page}
+        response = self._session.request("GET", target, params=params, company_id=self._company_id)
+        try:
+            items = self._items(response)
+        finally:
+            response.close()
+        total = _header_int(response.headers, "Total")
+        next_url = response.links.get("next", {}).get("url") or None
+        if number == self._start:
+            self._total = total
+            self._total_known = True
+            self._first_per_page = _header_int(response.headers, "Per-Page") or (
+                len(items)
+                if total is not None and len(items) < min(total, self._per_page)
+                else None
+            )
+        return Page(items=items, number=number, total=total, next_url=next_url)
+
+    def _items(self, response: requests.Response) -> tuple[T, ...]:
+        body = response_json(response)
+        if isinstance(body, Mapping) and isinstance(body.get("data"), list):
+            body = body["data"]  # REST v2 wraps lists in {"data": [...]}
+        if body is None:
+            body = []
+        if not isinstance(body, list):
+            raise ResponseFormatError(
+                f"expected a JSON list from the list endpoint {self._path}, got "
+                f"{type(body).__name__}",
+                status_code=response.status_code,
+                url=response.url,
+            )
+        structure = self._structure
+        if structure is None:
+            return tuple(body)
+        return tuple(structure(item) for item in body)
+
+    def _on_api(self, link: str) -> str:
+        """Keep a next link on the API host; re-base one that names another host."""
+        parts = urlsplit(link)
+        if not parts.netloc:
+            return link
+        if parts.netloc.lower() == self._session.environment.api_host:
+            return link
+        log.debug("next link names another host; following its path on the API host")
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@attrs.frozen
+class _Cursor:
+    """Where a walk through the pages stands, without holding any page."""
+
+    number: int
+    next_url: Optional[str]
+    total: Optional[int]
+    fetched: int
+
+
+def _trim(page: Page[T], budget: Optional[int]) -> tuple[Page[T], Optional[int]]:
+    if budget is None:
+        return page, None
+    if len(page.items) <= budget:
+        return page, budget - len(page.items)
+    return attrs.evolve(page, items=page.items[:budget]), 0
+
+
+def _row(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return dict(item)
+    if attrs.has(type(item)):
+        return attrs.asdict(item, recurse=True, filter=lambda a, _v: a.repr is not False)
+    return item

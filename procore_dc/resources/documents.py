@@ -1,0 +1,281 @@
+"""Project documents: folders, files, uploads and downloads (project tool ``documents``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Optional, Union
+from urllib.parse import urlsplit
+
+from procore_dc.exceptions import ConfigurationError
+from procore_dc.models import File, FileVersion, Folder
+from procore_dc.permissions import Scope
+from procore_dc.resources._base import READ, WRITE, ResourceClient, body, path_id, requires
+from procore_dc.resources.uploads import HASH_CHUNK, SEGMENT_SIZE, UploadsResource
+
+__all__ = [
+    "FILES_PATH",
+    "FILE_PATH",
+    "FOLDERS_PATH",
+    "FOLDER_PATH",
+    "DocumentsResource",
+]
+
+FOLDERS_PATH = "/rest/v1.0/folders"
+FOLDER_PATH = "/rest/v1.0/folders/{id}"
+FILES_PATH = "/rest/v1.0/files"
+FILE_PATH = "/rest/v1.0/files/{id}"
+
+PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
+
+
+class DocumentsResource(ResourceClient):
+    """A project's Documents tool: ``project.documents``.
+
+    .. code-block:: python
+
+        root = project.documents.root()
+        drawings = project.documents.create_folder("Drawings", parent_id=root.id)
+        file = project.documents.upload_file("A-101.pdf", folder_id=drawings.id)
+        project.documents.download(file.file_versions[-1], to="copy.pdf")
+    """
+
+    scope = Scope.PROJECT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.uploads = UploadsResource(
+            self._session, company_id=self.company_id, project_id=self.project_id
+        )
+        """The direct-upload client underneath :meth:`upload_file`."""
+
+    def _params(self) -> dict[str, Any]:
+        return {"project_id": self.project_id}
+
+    # -- folders ----------------------------------------------------------------------------
+
+    @requires("documents", READ)
+    def root(self) -> Folder:
+        """Fetch the project's root folder with its top-level folders and files.
+
+        :calls: ``GET /rest/v1.0/folders?project_id={project_id}``
+
+        .. code-block:: python
+
+            for folder in project.documents.root().folders or ():
+                print(folder.name)
+        """
+        return self._call("GET", FOLDERS_PATH, Folder, params=self._params())
+
+    @requires("documents", READ)
+    def get_folder(self, folder_id: int) -> Folder:
+        """Fetch a folder with its sub-folders and files.
+
+        :calls: ``GET /rest/v1.0/folders/{id}?project_id={project_id}``
+
+        .. code-block:: python
+
+            folder = project.documents.get_folder(12)
+        """
+        path = FOLDER_PATH.format(id=path_id(folder_id, "folder_id"))
+        return self._call("GET", path, Folder, params=self._params())
+
+    @requires("documents", WRITE)
+    def create_folder(self, name: str, *, parent_id: Optional[int] = None, **fields: Any) -> Folder:
+        """Create a folder (under the root unless ``parent_id`` is given).
+
+        :calls: ``POST /rest/v1.0/folders?project_id={project_id}`` with ``{"folder": {...}}``
+
+        .. code-block:: python
+
+            folder = project.documents.create_folder("Submittals", parent_id=root.id)
+        """
+        payload = body("folder", {"name": name, "parent_id": parent_id}, fields)
+        return self._call("POST", FOLDERS_PATH, Folder, params=self._params(), json=payload)
+
+    @requires("documents", WRITE)
+    def update_folder(self, folder_id: int, **fields: Any) -> Folder:
+        """Rename or move a folder.
+
+        :calls: ``PATCH /rest/v1.0/folders/{id}?project_id={project_id}``
+
+        .. code-block:: python
+
+            project.documents.update_folder(12, name="Archive")
+        """
+        path = FOLDER_PATH.format(id=path_id(folder_id, "folder_id"))
+        return self._call(
+            "PATCH", path, Folder, params=self._params(), json=body("folder", {}, fields)
+        )
+
+    @requires("documents", WRITE)
+    def delete_folder(self, folder_id: int) -> None:
+        """Delete a folder.
+
+        :calls: ``DELETE /rest/v1.0/folders/{id}?project_id={project_id}``
+
+        .. code-block:: python
+
+            project.documents.delete_folder(12)
+        """
+        self._delete(FOLDER_PATH.format(id=path_id(folder_id, "folder_id")), self._params())
+
+    # -- files ------------------------------------------------------------------------------
+
+    @requires("documents", READ)
+    def get_file(self, file_id: int) -> File:
+        """Fetch a file with its versions.
+
+        :calls: ``GET /rest/v1.0/files/{id}?project_id={project_id}``
+
+        .. code-block:: python
+
+            file = project.documents.get_file(99)
+        """
+        path = FILE_PATH.format(id=path_id(file_id, "file_id"))
+        return self._call("GET", path, File, params=self._params())
+
+    @requires("documents", WRITE)
+    def update(self, file_id: int, **fields: Any) -> File:
+        """Change fields of a file (name, description, parent_id...).
+
+        :calls: ``PATCH /rest/v1.0/files/{id}?project_id={project_id}`` with ``{"file": {...}}``
+
+        .. code-block:: python
+
+            project.documents.update(99, description="Issued for construction")
+        """
+        path = FILE_PATH.format(id=path_id(file_id, "file_id"))
+        return self._call("PATCH", path, File, params=self._params(), json=body("file", {}, fields))
+
+    @requires("documents", WRITE)
+    def delete(self, file_id: int) -> None:
+        """Delete a file.
+
+        :calls: ``DELETE /rest/v1.0/files/{id}?project_id={project_id}``
+
+        .. code-block:: python
+
+            project.documents.delete(99)
+        """
+        self._delete(FILE_PATH.format(id=path_id(file_id, "file_id")), self._params())
+
+    @requires("documents", WRITE)
+    def upload_file(
+        self,
+        path_or_fileobj: PathOrFile,
+        *,
+        folder_id: Optional[int] = None,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        content_type: Optional[str] = None,
+        segment_size: int = SEGMENT_SIZE,
+    ) -> File:
+        """Upload a file to Procore's storage, then create the document file from it.
+
+        Up to 5 MiB the bytes go in one presigned POST; above, in segments of
+        ``segment_size`` streamed from disk, each with its SHA-256 and MD5.
+
+        :param path_or_fileobj: a path, or a binary file object opened for reading
+        :param folder_id: the parent folder (default: the project's root folder)
+        :param name: the file name in Procore (default: the path's name)
+        :param description: the file's description
+        :raises ConfigurationError: when no name can be found for a file object
+        :calls: ``POST /rest/v1.1/projects/{project_id}/uploads``, the storage URLs, then
+            ``POST /rest/v1.0/files?project_id={project_id}`` with ``upload_uuid``
+
+        .. code-block:: python
+
+            file = project.documents.upload_file("A-101.pdf", folder_id=drawings.id)
+        """
+        if isinstance(path_or_fileobj, (str, os.PathLike)):
+            path = Path(path_or_fileobj)
+            with path.open("rb") as source:
+                return self._upload_and_create(
+                    source, name or path.name, folder_id, description, content_type, segment_size
+                )
+        file_name = name or Path(str(getattr(path_or_fileobj, "name", ""))).name
+        if not file_name:
+            raise ConfigurationError("pass name= when uploading a file object without a name")
+        return self._upload_and_create(
+            path_or_fileobj, file_name, folder_id, description, content_type, segment_size
+        )
+
+    def _upload_and_create(
+        self,
+        source: IO[bytes],
+        name: str,
+        folder_id: Optional[int],
+        description: Optional[str],
+        content_type: Optional[str],
+        segment_size: int,
+    ) -> File:
+        upload = self.uploads.upload(
+            source, filename=name, content_type=content_type, segment_size=segment_size
+        )
+        typed = {
+            "name": name,
+            "parent_id": folder_id,
+            "description": description,
+            "upload_uuid": upload.uuid,
+        }
+        return self._call(
+            "POST", FILES_PATH, File, params=self._params(), json=body("file", typed, {})
+        )
+
+    @requires("documents", READ)
+    def download(
+        self,
+        file_version: Union[FileVersion, File],
+        *,
+        to: PathOrFile,
+        chunk_size: int = HASH_CHUNK,
+    ) -> int:
+        """Stream a file version to a path or a binary file object; return the bytes written.
+
+        A :class:`~procore_dc.models.documents.File` downloads its latest version. A path is
+        written to
+        a temporary file first and renamed when complete, so it is never left half written.
+
+        :raises ConfigurationError: when the version has no download URL
+        :calls: ``GET`` the version's ``url`` (storage URLs get no bearer token)
+
+        .. code-block:: python
+
+            size = project.documents.download(file.file_versions[-1], to="A-101.pdf")
+        """
+        version = file_version
+        if isinstance(version, File):
+            if not version.file_versions:
+                raise ConfigurationError(f"file {version.id} has no versions to download")
+            version = version.file_versions[-1]
+        url = version.url or (version.prostore_file.url if version.prostore_file else None)
+        if not url:
+            raise ConfigurationError(f"file version {version.id} has no download URL")
+        to_api = urlsplit(url).netloc.lower() == self._session.environment.api_host
+        response = self._session.request("GET", url, authenticated=to_api, stream=True)
+        try:
+            if isinstance(to, (str, os.PathLike)):
+                target = Path(to)
+                fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+                try:
+                    with os.fdopen(fd, "wb") as out:
+                        written = _copy(response.iter_content(chunk_size), out)
+                    os.replace(temp, target)
+                except BaseException:
+                    Path(temp).unlink(missing_ok=True)
+                    raise
+                return written
+            return _copy(response.iter_content(chunk_size), to)
+        finally:
+            response.close()
+
+
+def _copy(chunks: Any, out: IO[bytes]) -> int:
+    written = 0
+    for chunk in chunks:
+        if chunk:
+            out.write(chunk)
+            written += len(chunk)
+    return written

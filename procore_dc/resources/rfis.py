@@ -1,0 +1,120 @@
+"""RFIs (project tool ``rfi``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
+
+from procore_dc.models import Rfi
+from procore_dc.pagination import PageIterator
+from procore_dc.permissions import Scope
+from procore_dc.resources._base import (
+    READ,
+    WRITE,
+    ResourceClient,
+    body,
+    encode_filters,
+    encode_sort,
+    path_id,
+    requires,
+)
+
+__all__ = ["RFIS_PATH", "RFI_PATH", "RfisResource"]
+
+RFIS_PATH = "/rest/v1.0/projects/{project_id}/rfis"
+RFI_PATH = "/rest/v1.0/projects/{project_id}/rfis/{id}"
+
+
+class RfisResource(ResourceClient):
+    """A project's RFIs: ``project.rfis``.
+
+    .. code-block:: python
+
+        open_rfis = project.rfis.list(filters={"status": "open"}, sort="-created_at")
+    """
+
+    scope = Scope.PROJECT
+
+    def _path(self, template: str, **ids: Any) -> str:
+        return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+
+    @requires("rfi", READ)
+    def list(
+        self,
+        *,
+        filters: Optional[Mapping[str, Any]] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        per_page: int = 100,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+    ) -> PageIterator[Rfi]:
+        """List the project's RFIs, lazily.
+
+        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis``
+
+        .. code-block:: python
+
+            for rfi in project.rfis.list(filters={"status": "open"}, per_page=200):
+                print(rfi.number, rfi.subject)
+        """
+        params = {**encode_filters(filters), "sort": encode_sort(sort)}
+        return self._list(
+            self._path(RFIS_PATH), Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch
+        )
+
+    @requires("rfi", READ)
+    def get(self, rfi_id: int) -> Rfi:
+        """Fetch one RFI.
+
+        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis/{id}``
+
+        .. code-block:: python
+
+            rfi = project.rfis.get(7)
+        """
+        return self._call("GET", self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id")), Rfi)
+
+    @requires("rfi", WRITE)
+    def create(
+        self,
+        subject: str,
+        *,
+        question: Optional[str] = None,
+        assignee_id: Optional[int] = None,
+        rfi_manager_id: Optional[int] = None,
+        due_date: Optional[_dt.date] = None,
+        private: Optional[bool] = None,
+        **fields: Any,
+    ) -> Rfi:
+        """Create an RFI; ``question`` becomes its first question's body.
+
+        :calls: ``POST /rest/v1.0/projects/{project_id}/rfis`` with ``{"rfi": {...}}``
+
+        .. code-block:: python
+
+            rfi = project.rfis.create("Door hardware", question="Which hinge?", assignee_id=5)
+        """
+        typed: dict[str, Any] = {
+            "subject": subject,
+            "assignee_id": assignee_id,
+            "rfi_manager_id": rfi_manager_id,
+            "due_date": due_date,
+            "private": private,
+        }
+        if question is not None:
+            typed["question"] = {"body": question}
+        return self._call("POST", self._path(RFIS_PATH), Rfi, json=body("rfi", typed, fields))
+
+    @requires("rfi", WRITE)
+    def update(self, rfi_id: int, **fields: Any) -> Rfi:
+        """Change fields of an RFI.
+
+        :calls: ``PATCH /rest/v1.0/projects/{project_id}/rfis/{id}`` with ``{"rfi": {...}}``
+
+        .. code-block:: python
+
+            project.rfis.update(7, subject="Door hardware (level 3)")
+        """
+        path = self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id"))
+        return self._call("PATCH", path, Rfi, json=body("rfi", {}, fields))

@@ -1,0 +1,703 @@
+"""One authorized, retrying, rate-limit-aware connection to the Procore REST API.
+
+A :class:`Session` turns ``session.get_json("/rest/v1.0/projects", params=...)`` into an HTTP
+call: it joins the path to the environment's API URL, adds the ``Procore-Company-Id`` and SDK
+headers, lets the auth strategy add the bearer token, retries by its
+:class:`~procore_dc.retry.RetryPolicy` (urllib3, mounted on the ``requests`` adapter), waits
+when the rate-limit window is used up,
+renews the token once on a 401, and turns every failure into an exception from
+:mod:`procore_dc.exceptions`::
+
+    no response at all           -> TransportError (the requests/urllib3 error is __cause__)
+    status >= 400                -> APIError.from_response: NotFoundError, RateLimitError, ...
+    2xx whose body is not JSON   -> ResponseFormatError (get_json and friends)
+
+Resource clients build on :meth:`Session.get_json` and friends and on :meth:`Session.paginate`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json as _json
+import platform
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
+from urllib.parse import urlsplit
+
+import requests
+import requests.utils
+from requests.exceptions import (
+    ChunkedEncodingError,
+    ConnectTimeout,
+    ReadTimeout,
+    RequestException,
+    SSLError,
+)
+from urllib3.exceptions import NewConnectionError, ProtocolError
+
+from procore_dc._redact import get_logger, install_log_filter, redact_url
+from procore_dc._version import __version__
+from procore_dc.environments import Environment, _netloc
+from procore_dc.exceptions import (
+    APIError,
+    ConfigurationError,
+    ProcoreError,
+    ResponseFormatError,
+    TransportError,
+)
+from procore_dc.rate_limit import RateLimitState
+from procore_dc.retry import (
+    RetryPolicy,
+    attempts_made,
+    begin_call,
+    continue_after_body_error,
+    describe_error,
+    end_resume,
+    log_attempt,
+)
+
+if TYPE_CHECKING:
+    from procore_dc.auth.base import AuthStrategy
+    from procore_dc.pagination import PageIterator
+
+__all__ = ["DEFAULT_RETRY", "DEFAULT_TIMEOUT", "Session", "response_json"]
+
+log = get_logger(__name__)
+# urllib3 logs request targets (query strings included) at DEBUG and WARNING.
+install_log_filter(("urllib3",))
+
+T = TypeVar("T")
+
+#: The retry policy a session uses unless given one.
+DEFAULT_RETRY = RetryPolicy()
+#: (connect, read) seconds.
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
+
+Timeout = Union[float, tuple[float, float]]
+
+_COMPANY_HINT = (
+    "Service account (DMSA) calls need a Procore company id on every request, /me and "
+    "/companies included (the Procore-Company-Id header). Pass company_id= to Session(...) or "
+    "to this call, or use session.with_company(id). The id is the number after "
+    "app.procore.com/ in the company's Procore address, and Company Admin > App Management "
+    "lists the companies where the app is installed"
+)
+
+
+def _user_agent(prefix: Optional[str]) -> str:
+    ours = (
+        f"procore-dc/{__version__} python/{platform.python_version()} "
+        f"requests/{requests.__version__}"
+    )
+    return f"{prefix} {ours}" if prefix else ours
+
+
+def _check_company_id(value: Any, where: str) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError(f"{where} must be a positive integer company id, got {value!r}")
+    return value
+
+
+def _check_timeout(value: Any, where: str) -> Timeout:
+    def number(x: Any) -> bool:
+        return not isinstance(x, bool) and isinstance(x, (int, float)) and x > 0
+
+    if number(value):
+        return float(value)
+    if isinstance(value, tuple) and len(value) == 2 and all(number(x) for x in value):
+        return (float(value[0]), float(value[1]))
+    raise ConfigurationError(
+        f"{where} must be seconds > 0 or a (connect, read) pair such as (10, 60), got {value!r}"
+    )
+
+
+def _bearer_token(header: Optional[str]) -> Optional[str]:
+    if not header:
+        return None
+    scheme, _, token = str(header).partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def response_json(response: requests.Response) -> Any:
+    """Decode a 2xx response's JSON body; a 204 or an empty body gives ``None``.
+
+    :raises ResponseFormatError: when the body is not JSON
+
+    .. code-block:: python
+
+        data = response_json(session.request("GET", "/rest/v1.0/me"))
+    """
+    if response.status_code == 204:
+        return None
+    body = response.content
+    if not body or not body.strip():
+        return None
+    try:
+        return _json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        request = response.request
+        what = f"{request.method} {redact_url(request.url or '')}" if request else "the request"
+        content_type = response.headers.get("Content-Type") or "no Content-Type"
+        raise ResponseFormatError(
+            f"expected JSON from {what} but the {response.status_code} body ({content_type}) is "
+            f"not valid JSON: {type(exc).__name__}",
+            status_code=response.status_code,
+            url=(request.url or "") if request else "",
+            body=body[:4096].decode("utf-8", errors="replace"),
+        ) from None
+
+
+def _explain(exc: BaseException) -> str:
+    """A sentence saying what went wrong on the wire, without secrets."""
+    chain: list[BaseException] = []
+    seen: Optional[BaseException] = exc
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        reason = getattr(seen, "reason", None)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else nested
+    if isinstance(exc, ConnectTimeout):
+        return "timed out connecting to Procore"
+    if isinstance(exc, ReadTimeout):
+        return "no response within the read timeout; the server may still have acted on the request"
+    if isinstance(exc, SSLError):
+        return "the TLS handshake or connection failed"
+    if isinstance(exc, ChunkedEncodingError):
+        return "the response body broke off before its end"
+    if any(isinstance(e, NewConnectionError) for e in chain):
+        return "could not connect (refused, unreachable or unresolvable)"
+    if any(isinstance(e, ProtocolError) for e in chain):
+        return "the connection was closed or reset before a complete response arrived"
+    return f"the request failed ({describe_error(exc)})"
+
+
+class Session:
+    """Send authorized requests to one Procore environment.
+
+    The environment comes from ``auth``. Paths are joined to its API URL; absolute URLs are
+    accepted for the API host only, unless a call passes ``authenticated=False`` (uploads to
+    storage URLs), which also leaves out the token, the company id and the SDK headers.
+
+    :param auth: the auth strategy, e.g. ``ServiceAccountAuth`` or ``UserLevelAuth``
+    :param company_id: the default ``Procore-Company-Id`` (default: ``None``); each call can
+        pass its own. Service-account calls without any raise ``ConfigurationError``
+    :param retry: when and how to retry (default: ``RetryPolicy()``)
+    :param timeout: seconds, or (connect, read) seconds, per attempt (default: ``(10, 60)``)
+    :param requests_session: a ``requests.Session`` to send API calls through, e.g. one with
+        your own adapters or proxies (default: a private one). The retry adapter is mounted on
+        it for the API URL unless you mounted an adapter under exactly that prefix yourself
+    :param user_agent: your app's name and version, put before the SDK's ``User-Agent``
+    :param pace: wait for the window to reset when ``X-Rate-Limit-Remaining`` reaches 0
+        (default: ``True``)
+    :raises ConfigurationError: for a bad company id, timeout or user agent
+
+    .. code-block:: python
+
+        from procore_dc import ServiceAccountAuth, Session
+
+        auth = ServiceAccountAuth.from_env()
+        with Session(auth, company_id=8, user_agent="acme-sync/2.1") as session:
+            me = session.get_json("/rest/v1.0/me")
+            for project in session.paginate("/rest/v1.0/projects", params={"company_id": 8}):
+                print(project["name"])
+    """
+
+    def __init__(
+        self,
+        auth: AuthStrategy,
+        *,
+        company_id: Optional[int] = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout: Union[float, tuple[float, float]] = DEFAULT_TIMEOUT,
+        requests_session: Optional[requests.Session] = None,
+        user_agent: Optional[str] = None,
+        pace: bool = True,
+    ) -> None:
+        environment = getattr(auth, "environment", None)
+        if not callable(auth) or not isinstance(environment, Environment):
+            raise ConfigurationError(
+                "auth must be an auth strategy such as ServiceAccountAuth or UserLevelAuth, "
+                f"got {type(auth).__name__}"
+            )
+        if not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if requests_session is not None and not isinstance(requests_session, requests.Session):
+            raise ConfigurationError("requests_session must be a requests.Session")
+        if user_agent is not None and (
+            not isinstance(user_agent, str) or not user_agent.strip() or "\n" in user_agent
+        ):
+            raise ConfigurationError("user_agent must be a one-line string, e.g. 'acme-sync/2.1'")
+        self.auth = auth
+        """The auth strategy that signs API calls."""
+        self.environment: Environment = environment
+        """The Procore environment, taken from ``auth``."""
+        self.company_id: Optional[int] = _check_company_id(company_id, "company_id")
+        """The default ``Procore-Company-Id``, or ``None``."""
+        self.retry = retry
+        """The :class:`~procore_dc.retry.RetryPolicy` in force."""
+        self.timeout: Timeout = _check_timeout(timeout, "timeout")
+        """The default timeout per attempt."""
+        self.pace = bool(pace)
+        """Whether calls wait for the window to reset when no requests are left."""
+        self.rate_limit = RateLimitState()
+        """What Procore last said about the rate limit (shared by :meth:`with_company` views)."""
+        self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
+        """The ``User-Agent`` header sent on every call."""
+        self._owns_http = requests_session is None
+        http = requests_session if requests_session is not None else requests.Session()
+        adapter = retry.make_adapter(self.rate_limit.update)
+        if self._owns_http:
+            # Uploads to storage hosts get the same policy: POST only before it was sent.
+            http.mount("https://", adapter)
+            http.mount("http://", adapter)
+        else:
+            prefix = self.environment.api_url + "/"
+            if prefix not in http.adapters:
+                http.mount(prefix, adapter)
+        self.requests_session: requests.Session = http
+        """The ``requests.Session`` API calls go through."""
+        self._api_scheme = urlsplit(self.environment.api_url).scheme
+        self._api_host = self.environment.api_host
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(environment={self.environment.name!r}, api_url="
+            f"{self.environment.api_url!r}, company_id={self.company_id!r}, auth={self.auth!r})"
+        )
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool, if the session created it (not one passed in)."""
+        if self._owns_http:
+            self.requests_session.close()
+
+    def with_company(self, company_id: int) -> Session:
+        """Return a view of this session with another default company id.
+
+        The view shares the auth strategy, the connection pool, the retry policy and the
+        rate-limit state, so it is cheap; closing it closes nothing.
+
+        :param company_id: the new default ``Procore-Company-Id``
+        :raises ConfigurationError: for an id that is not a positive integer
+
+        .. code-block:: python
+
+            for company_id in (8, 9):
+                print(session.with_company(company_id).get_json("/rest/v1.0/me"))
+        """
+        view = copy.copy(self)
+        view.company_id = _check_company_id(company_id, "company_id")
+        view._owns_http = False
+        return view
+
+    # -- the one place requests are sent --------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+        company_id: Optional[int] = None,
+        timeout: Union[float, tuple[float, float], None] = None,
+        authenticated: bool = True,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Send one call and return its successful response.
+
+        :param method: the HTTP method, e.g. ``"GET"``
+        :param path_or_url: a path such as ``/rest/v1.0/me`` (joined to the API URL), or an
+            absolute URL on the API host (any host with ``authenticated=False``)
+        :param params: query parameters
+        :param json: a JSON body
+        :param data: a form or raw body
+        :param files: multipart files, as for ``requests``
+        :param headers: extra headers
+        :param company_id: the ``Procore-Company-Id`` for this call (default: the session's)
+        :param timeout: the timeout for this call (default: the session's)
+        :param authenticated: send the token, company id and SDK headers (default: ``True``);
+            ``False`` for pre-signed storage URLs
+        :param stream: leave the body unread, for downloads (default: ``False``)
+        :raises APIError: for a status of 400 or more (the subclass names the status)
+        :raises RateLimitError: also when a wait would exceed ``RetryPolicy.max_wait``
+        :raises TransportError: when no complete response arrived
+        :raises ConfigurationError: for a host other than the API's while authenticated, or a
+            service-account call without a company id
+
+        .. code-block:: python
+
+            response = session.request("GET", "/rest/v1.0/me")
+            print(response.json()["login"])
+        """
+        verb = _check_method(method)
+        url, to_api = self._resolve(path_or_url, authenticated)
+        send_headers = self._headers_for(to_api, authenticated, company_id, headers)
+        per_call = self.timeout if timeout is None else _check_timeout(timeout, "timeout")
+        http = self.requests_session
+        prepared = http.prepare_request(
+            requests.Request(
+                verb,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=send_headers,
+                auth=self.auth if authenticated else _no_auth,
+            )
+        )
+        response = self._send(prepared, per_call, stream)
+        if response.status_code == 401 and authenticated:
+            response = self._refresh_and_replay(response, prepared, per_call, stream)
+        if response.status_code >= 400:
+            try:
+                raise APIError.from_response(response)
+            finally:
+                response.close()
+        return response
+
+    def _refresh_and_replay(
+        self,
+        response: requests.Response,
+        prepared: requests.PreparedRequest,
+        timeout: Timeout,
+        stream: bool,
+    ) -> requests.Response:
+        """Renew the token once and send the call once more; outside the retry budget."""
+        answered = response.request.headers if response.request is not None else {}
+        failed = _bearer_token(answered.get("Authorization"))
+        if failed is None:
+            return response  # no token of ours was refused (e.g. a redirect to another host)
+        replay = prepared.copy()
+        if getattr(replay, "_body_position", None) is not None:
+            try:
+                requests.utils.rewind_body(replay)
+            except RequestException:
+                return response  # a streamed body we cannot send twice
+        response.close()
+        log.debug(
+            "401 from %s; renewing the token and replaying once", redact_url(replay.url or "")
+        )
+        self.auth.refresh(failed_access_token=failed)
+        replay.headers.pop("Authorization", None)
+        replay.prepare_auth(self.auth)
+        return self._send(replay, timeout, stream)
+
+    def _send(
+        self, prepared: requests.PreparedRequest, timeout: Timeout, stream: bool
+    ) -> requests.Response:
+        method = prepared.method or "GET"
+        url = prepared.url or ""
+        begin_call(method, url)
+        if self.pace:
+            self._wait_for_window()
+        http = self.requests_session
+        settings = http.merge_environment_settings(url, {}, True, None, None)
+        try:
+            while True:
+                try:
+                    # Always stream: reading the body ourselves keeps the response (and its
+                    # retry state) when the body breaks off.
+                    response = http.send(
+                        prepared, timeout=timeout, allow_redirects=True, **settings
+                    )
+                finally:
+                    end_resume()
+                self.rate_limit.update(response.headers)
+                if stream:
+                    break
+                try:
+                    _check_complete(response, response.content)
+                    break
+                except (ChunkedEncodingError, requests.ConnectionError) as exc:
+                    response.close()
+                    if _rewindable(prepared) and continue_after_body_error(response, method, exc):
+                        continue
+                    log_attempt("body cut short")
+                    raise
+        except ProcoreError:
+            raise
+        except RequestException as exc:
+            log_attempt(describe_error(exc))
+            attempts = attempts_made()
+            raise TransportError(
+                f"{_explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
+                method=method,
+                url=url,
+            ) from exc
+        log_attempt(str(response.status_code))
+        return response
+
+    def _wait_for_window(self) -> None:
+        if self.rate_limit.remaining != 0:
+            return  # the common case, without reading the clock
+        wait = self.rate_limit.wait_seconds(self.retry.now())
+        if wait > 0:
+            state = self.rate_limit.snapshot()
+            log.debug("no requests left in the rate-limit window; waiting %.1f s", wait)
+            self.retry.pause(
+                wait,
+                reset_at=state.reset_at,
+                reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
+            )
+
+    def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
+        if not isinstance(path_or_url, str):
+            raise ConfigurationError(
+                f"expected a path such as /rest/v1.0/me or a URL, got {type(path_or_url).__name__}"
+            )
+        text = path_or_url.strip()
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:
+            raise ConfigurationError(f"not a valid path or URL: {exc}") from None
+        if not parts.scheme and not parts.netloc:
+            path = text if text.startswith("/") else "/" + text
+            return self.environment.api_url + path, True
+        to_api = parts.scheme == self._api_scheme and _safe_netloc(text) == self._api_host
+        if not to_api and authenticated:
+            raise ConfigurationError(
+                f"refusing to send an authenticated request to {redact_url(text)}: it is not "
+                f"the API host {self.environment.api_url}. For pre-signed storage URLs pass "
+                "authenticated=False"
+            )
+        if parts.scheme not in ("http", "https"):
+            raise ConfigurationError(f"only http(s) URLs can be requested, got {redact_url(text)}")
+        return text, to_api
+
+    def _headers_for(
+        self,
+        to_api: bool,
+        authenticated: bool,
+        company_id: Optional[int],
+        extra: Optional[Mapping[str, str]],
+    ) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if to_api and authenticated:
+            company = _check_company_id(company_id, "company_id")
+            if company is None:
+                company = self.company_id
+            if company is None and getattr(self.auth, "requires_company_id", False):
+                raise ConfigurationError(_COMPANY_HINT)
+            headers["Procore-Sdk-Version"] = f"procore-dc/{__version__}"
+            headers["Procore-Sdk-Language"] = "python"
+            if company is not None:
+                headers["Procore-Company-Id"] = str(company)
+        if extra:
+            headers.update(extra)
+        return headers
+
+    # -- JSON helpers -----------------------------------------------------------------------
+
+    def get_json(
+        self,
+        path: str,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> Any:
+        """GET ``path`` and return the decoded JSON (``None`` for an empty body).
+
+        :raises ResponseFormatError: when a 2xx body is not JSON
+        :raises APIError: see :meth:`request`
+
+        .. code-block:: python
+
+            projects = session.get_json("/rest/v1.0/projects", params={"company_id": 8})
+        """
+        return response_json(self.request("GET", path, params=params, company_id=company_id))
+
+    def post_json(
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> Any:
+        """POST a JSON body and return the decoded JSON answer.
+
+        POST is never re-sent once the server may have seen it.
+
+        .. code-block:: python
+
+            rfi = session.post_json("/rest/v1.0/projects/42/rfis", {"rfi": {"subject": "Door"}})
+        """
+        return response_json(
+            self.request("POST", path, json=json, params=params, company_id=company_id)
+        )
+
+    def patch_json(
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> Any:
+        """PATCH a JSON body and return the decoded JSON answer (never re-sent once seen).
+
+        .. code-block:: python
+
+            session.patch_json("/rest/v1.0/projects/42", {"project": {"name": "Tower B"}})
+        """
+        return response_json(
+            self.request("PATCH", path, json=json, params=params, company_id=company_id)
+        )
+
+    def put_json(
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> Any:
+        """PUT a JSON body and return the decoded JSON answer.
+
+        .. code-block:: python
+
+            session.put_json("/rest/v1.0/projects/42/some_setting", {"enabled": True})
+        """
+        return response_json(
+            self.request("PUT", path, json=json, params=params, company_id=company_id)
+        )
+
+    def delete(
+        self,
+        path: str,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> None:
+        """DELETE ``path``; any body of the answer is ignored.
+
+        .. code-block:: python
+
+            session.delete("/rest/v1.0/projects/42/rfis/7", params={"project_id": 42})
+        """
+        self.request("DELETE", path, params=params, company_id=company_id).close()
+
+    @overload
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: None = None,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[Any]: ...
+
+    @overload
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: Callable[[Mapping[str, Any]], T],
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[T]: ...
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: Optional[Callable[[Mapping[str, Any]], Any]] = None,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[Any]:
+        """Return a lazy :class:`~procore_dc.pagination.PageIterator` over a list endpoint.
+
+        Nothing is sent until you iterate (or read ``.total``).
+
+        :param path: the list endpoint, e.g. ``/rest/v1.0/projects``
+        :param params: query parameters (filters, ``company_id``, ...)
+        :param per_page: items per page (default: ``100``)
+        :param structure: turns each item mapping into your type (default: keep the mapping)
+        :param limit: stop after this many items (default: all)
+        :param prefetch: pages in flight at once once ``Total`` is known (default: ``1``)
+        :param company_id: the ``Procore-Company-Id`` (default: the session's)
+        :raises ConfigurationError: for a bad ``per_page``, ``limit`` or ``prefetch``
+
+        .. code-block:: python
+
+            for rfi in session.paginate("/rest/v1.0/projects/42/rfis", prefetch=4):
+                print(rfi["subject"])
+        """
+        from procore_dc.pagination import PageIterator
+
+        return PageIterator(
+            self,
+            path,
+            params=params,
+            per_page=per_page,
+            structure=structure,
+            limit=limit,
+            prefetch=prefetch,
+            company_id=company_id,
+        )
+
+
+def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
+    # An explicit no-op, so requests does not fall back to ~/.netrc credentials.
+    return r
+
+
+def _check_method(method: Any) -> str:
+    if not isinstance(method, str) or not method.strip().isalpha():
+        raise ConfigurationError(f"method must be an HTTP method such as 'GET', got {method!r}")
+    return method.strip().upper()
+
+
+def _safe_netloc(url: str) -> str:
+    try:
+        return _netloc(url)
+    except ValueError as exc:
+        raise ConfigurationError(f"not a valid URL: {exc}") from None
+
+
+def _check_complete(response: requests.Response, body: bytes) -> None:
+    """Raise when fewer bytes arrived than ``Content-Length`` promised.
+
+    urllib3 2 does this itself; urllib3 1.26 returns a short body without complaint.
+    """
+    if response.status_code in (204, 304) or (
+        response.request and response.request.method == "HEAD"
+    ):
+        return  # no body, whatever Content-Length says
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return  # the length counts compressed bytes; requests already decoded them
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and len(body) < int(declared):
+        raise ChunkedEncodingError(
+            f"the body has {len(body)} of the {declared} bytes Content-Length promised"
+        )
+
+
+def _rewindable(prepared: requests.PreparedRequest) -> bool:
+    body = prepared.body
+    return body is None or isinstance(body, (bytes, str))

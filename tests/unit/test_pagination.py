@@ -1,0 +1,334 @@
+"""PageIterator against a loopback server that pages like Procore (Link rel=next, Total)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from typing import Any, Optional
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+import pytest
+from loopback import LoopbackServer, Recorded, Reply
+from session_fakes import FakeAuth, FakeTime, policy
+
+from procore_dc import (
+    ConfigurationError,
+    Environment,
+    Page,
+    PageIterator,
+    ResponseFormatError,
+    Session,
+)
+
+
+class Pager:
+    """Answers ``?page=&per_page=`` over ``count`` items like Procore's list endpoints."""
+
+    def __init__(
+        self,
+        count: int,
+        *,
+        max_per_page: int = 1000,
+        total_header: bool = True,
+        wrap: bool = False,
+        remaining: Optional[int] = None,
+        barrier: Optional[threading.Barrier] = None,
+    ) -> None:
+        self.count = count
+        self.max_per_page = max_per_page
+        self.total_header = total_header
+        self.wrap = wrap
+        self.remaining = remaining
+        self.barrier = barrier
+        self.base = ""
+        self._lock = threading.Lock()
+        self.active = 0
+        self.max_active = 0
+
+    def __call__(self, request: Recorded) -> Reply:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            query = dict(parse_qsl(urlsplit(request.target).query))
+            page = int(query.get("page", 1))
+            per_page = min(int(query.get("per_page", 10)), self.max_per_page)
+            if self.barrier is not None and page > 1:
+                self.barrier.wait(timeout=10)
+            start = (page - 1) * per_page
+            items = [
+                {"id": i, "name": f"item {i}"}
+                for i in range(start, min(start + per_page, self.count))
+            ]
+            headers = [("Content-Type", "application/json"), ("Per-Page", str(per_page))]
+            if self.total_header:
+                headers.append(("Total", str(self.count)))
+            if self.remaining is not None:
+                headers += [
+                    ("X-Rate-Limit-Remaining", str(self.remaining)),
+                    ("X-Rate-Limit-Reset", "1900000000"),
+                ]
+            path = urlsplit(request.target).path
+            links = []
+            if start + per_page < self.count:
+                links.append(f'<{self.base}{path}?page={page + 1}&per_page={per_page}>; rel="next"')
+            last = max(1, -(-self.count // per_page))
+            links.append(f'<{self.base}{path}?page={last}&per_page={per_page}>; rel="last"')
+            headers.append(("Link", ", ".join(links)))
+            body: Any = {"data": items} if self.wrap else items
+            return Reply(200, tuple(headers), json.dumps(body).encode())
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+@pytest.fixture
+def pager_server() -> Iterator[tuple[LoopbackServer, Pager]]:
+    pager = Pager(250)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        yield server, pager
+
+
+def session_for(server: LoopbackServer) -> Session:
+    return Session(FakeAuth(Environment.local(server.url)), company_id=8, retry=policy(FakeTime()))
+
+
+def pages_requested(server: LoopbackServer) -> list[int]:
+    return [int(dict(parse_qsl(urlsplit(r.target).query))["page"]) for r in server.requests]
+
+
+def test_nothing_is_sent_until_iteration(pager_server: tuple[LoopbackServer, Pager]) -> None:
+    server, _ = pager_server
+    iterator = session_for(server).paginate("/rest/v1.0/projects/1/rfis")
+    assert isinstance(iterator, PageIterator)
+    assert server.requests == []
+    assert "per_page=100" in repr(iterator)
+
+
+def test_follows_next_links_without_the_extra_empty_request(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    items = list(session_for(server).paginate("/rest/v1.0/projects/1/rfis"))
+    assert [item["id"] for item in items] == list(range(250))
+    assert pages_requested(server) == [1, 2, 3]
+    assert all(r.header("Procore-Company-Id") == "8" for r in server.requests)
+
+
+def test_exact_multiple_of_per_page_stops_without_an_empty_page() -> None:
+    pager = Pager(200)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        assert len(session_for(server).paginate("/x").to_list()) == 200
+    assert pages_requested(server) == [1, 2]
+
+
+def test_total_fetches_only_the_first_page_and_iteration_reuses_it(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    iterator = session_for(server).paginate("/x")
+    assert iterator.total == 250
+    assert pages_requested(server) == [1]
+    assert len(iterator.to_list()) == 250
+    assert pages_requested(server) == [1, 2, 3]
+    assert iterator.total == 250  # known: no request
+    assert len(server.requests) == 3
+
+
+def test_pages_carry_number_total_and_next_link(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    pages = list(session_for(server).paginate("/x", params={"sort": "id"}).pages())
+    assert [(p.number, len(p.items), p.total) for p in pages] == [
+        (1, 100, 250),
+        (2, 100, 250),
+        (3, 50, 250),
+    ]
+    assert pages[0].next_url == f"{server.url}/x?page=2&per_page=100"
+    assert pages[2].next_url is None
+    assert isinstance(pages[0], Page)
+    assert "sort=id" in server.requests[0].target
+
+
+def test_limit_stops_early_and_shrinks_the_page(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    session = session_for(server)
+    assert [i["id"] for i in session.paginate("/x", limit=5)] == [0, 1, 2, 3, 4]
+    assert "per_page=5" in server.requests[0].target
+    server.requests.clear()
+    assert len(session.paginate("/x", limit=150).to_list()) == 150
+    assert pages_requested(server) == [1, 2]
+    server.requests.clear()
+    assert session.paginate("/x", limit=0).to_list() == []
+    assert server.requests == []
+
+
+def test_start_page_from_params(pager_server: tuple[LoopbackServer, Pager]) -> None:
+    server, _ = pager_server
+    items = session_for(server).paginate("/x", params={"page": 2}).to_list()
+    assert [i["id"] for i in items] == list(range(100, 250))
+    assert pages_requested(server) == [2, 3]
+
+
+def test_missing_next_link_ends_iteration_even_if_total_is_larger() -> None:
+    def one_page(_request: Recorded) -> Reply:
+        return Reply(200, (("Total", "1000"),), json.dumps([{"id": 1}]).encode())
+
+    with LoopbackServer([one_page]) as server:
+        assert session_for(server).paginate("/x").to_list() == [{"id": 1}]
+    assert len(server.requests) == 1
+
+
+def test_structure_and_v2_data_wrapper() -> None:
+    @attrs.frozen
+    class Item:
+        id: int
+        name: str
+
+    pager = Pager(30, wrap=True)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        items = (
+            session_for(server)
+            .paginate(
+                "/rest/v2.0/companies/8/things",
+                per_page=10,
+                structure=lambda m: Item(m["id"], m["name"]),
+            )
+            .to_list()
+        )
+    assert items[0] == Item(0, "item 0")
+    assert len(items) == 30
+
+
+def test_non_list_body_is_a_response_format_error() -> None:
+    reply = Reply(200, (), b'{"message": "not a list"}')
+    expected = pytest.raises(ResponseFormatError, match="expected a JSON list")
+    with LoopbackServer([reply]) as server, expected:
+        session_for(server).paginate("/x").to_list()
+
+
+def test_prefetch_fetches_pages_in_parallel_and_yields_in_order() -> None:
+    # Pages 2-5 each wait at a 4-party barrier: it opens only if four are in flight at once.
+    pager = Pager(1000, barrier=threading.Barrier(4))
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        pages = list(session_for(server).paginate("/x", per_page=200, prefetch=4).pages())
+    assert [p.number for p in pages] == [1, 2, 3, 4, 5]
+    assert [i["id"] for p in pages for i in p.items] == list(range(1000))
+    assert sorted(pages_requested(server)) == [1, 2, 3, 4, 5]
+    assert pager.max_active == 4
+
+
+def test_prefetch_honours_the_servers_page_size() -> None:
+    pager = Pager(250, max_per_page=50)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        items = session_for(server).paginate("/x", per_page=100, prefetch=3).to_list()
+    assert [i["id"] for i in items] == list(range(250))
+    assert sorted(pages_requested(server)) == [1, 2, 3, 4, 5]
+
+
+def test_prefetch_with_limit_requests_only_needed_pages() -> None:
+    pager = Pager(1000)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        items = session_for(server).paginate("/x", per_page=100, prefetch=4, limit=250).to_list()
+    assert len(items) == 250
+    assert sorted(pages_requested(server)) == [1, 2, 3]
+
+
+def test_prefetch_respects_the_rate_limit_window() -> None:
+    pager = Pager(600, remaining=1)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        items = session_for(server).paginate("/x", per_page=100, prefetch=4).to_list()
+    assert len(items) == 600
+    assert pager.max_active == 1  # one request left in the window: one page at a time
+
+
+def test_prefetch_without_total_follows_links() -> None:
+    pager = Pager(250, total_header=False)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        iterator = session_for(server).paginate("/x", prefetch=4)
+        assert iterator.total is None
+        assert len(iterator.to_list()) == 250
+    assert pages_requested(server) == [1, 2, 3]
+
+
+def test_breaking_out_of_a_prefetching_iteration_stops_its_workers() -> None:
+    pager = Pager(5000)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        iterator = iter(session_for(server).paginate("/x", per_page=100, prefetch=4))
+        first = [next(iterator) for _ in range(150)]
+        assert any(t.name.startswith("procore-dc-page") for t in threading.enumerate())
+        iterator.close()  # type: ignore[attr-defined]
+        workers = [t for t in threading.enumerate() if t.name.startswith("procore-dc-page")]
+        assert workers == []
+    assert len(first) == 150
+    assert len(server.requests) <= 6  # page 1 plus at most a window of four (plus one refill)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"per_page": 0}, "per_page"),
+        ({"limit": -1}, "limit"),
+        ({"prefetch": 0}, "prefetch"),
+        ({"params": [("a", 1)]}, "params"),
+        ({"structure": "nope"}, "structure"),
+        ({"params": {"page": "first"}}, "page"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
+    with LoopbackServer() as server, pytest.raises(ConfigurationError, match=match):
+        session_for(server).paginate("/x", **kwargs)
+
+
+def test_to_dataframe_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # makes "import pandas" fail
+    with LoopbackServer() as server, pytest.raises(ConfigurationError, match="pip install pandas"):
+        session_for(server).paginate("/x").to_dataframe()
+
+
+def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    captured: list[Any] = []
+    fake = types.ModuleType("pandas")
+
+    class DataFrame:
+        @staticmethod
+        def from_records(rows: list[Any]) -> str:
+            captured.extend(rows)
+            return "frame"
+
+    fake.DataFrame = DataFrame  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pandas", fake)
+
+    @attrs.frozen
+    class Item:
+        id: int
+        raw: dict[str, Any] = attrs.field(repr=False, eq=False)
+
+    pager = Pager(3)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        result = (
+            session_for(server)
+            .paginate("/x", structure=lambda m: Item(m["id"], dict(m)))
+            .to_dataframe()
+        )
+        plain = session_for(server).paginate("/x").to_dataframe()
+    assert result == plain == "frame"
+    assert captured[:3] == [{"id": 0}, {"id": 1}, {"id": 2}]  # repr=False fields left out
+    assert captured[3] == {"id": 0, "name": "item 0"}

@@ -1,0 +1,110 @@
+"""Properties of RetryPolicy's waits: bounded, jittered, never crashing on hostile headers."""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from session_fakes import T0, FakeTime
+from urllib3.exceptions import ConnectTimeoutError
+
+from procore_dc import RateLimitError, RetryPolicy
+from procore_dc.retry import begin_call
+
+
+def waits_after_errors(policy: RetryPolicy, failures: int) -> None:
+    begin_call("GET", "http://127.0.0.1/x")
+    retry = policy.make_retry()
+    for _ in range(failures):
+        retry = retry.increment(method="GET", url="/x", error=ConnectTimeoutError("refused"))
+        retry.sleep()
+
+
+@settings(max_examples=300)
+@given(
+    failures=st.integers(min_value=1, max_value=9),
+    factor=st.floats(min_value=0.0, max_value=5.0),
+    cap=st.floats(min_value=0.0, max_value=40.0),
+    draw=st.floats(min_value=0.0, max_value=0.999999),
+)
+def test_backoff_is_bounded_and_jittered(
+    failures: int, factor: float, cap: float, draw: float
+) -> None:
+    time = FakeTime()
+    policy = RetryPolicy(
+        max_attempts=10,
+        backoff_factor=factor,
+        backoff_max=cap,
+        max_wait=1e9,
+        clock=time.clock,
+        sleep=time.sleep,
+        random=lambda: draw,
+    )
+    waits_after_errors(policy, failures)
+    slept = [0.0] * (failures - len(time.sleeps)) + time.sleeps  # zero waits are not slept
+    for retry_number, wait in enumerate(slept, start=1):
+        exponential = 0.0 if retry_number == 1 else factor * 2 ** (retry_number - 1)
+        assert wait == pytest.approx(min(cap, exponential) + draw * factor)
+        assert 0.0 <= wait <= cap + factor + 1e-9
+
+
+def test_jitter_varies_between_draws() -> None:
+    seen = set()
+    for draw in (0.0, 0.3, 0.9):
+        time = FakeTime()
+        policy = RetryPolicy(clock=time.clock, sleep=time.sleep, random=lambda d=draw: d)
+        waits_after_errors(policy, 1)
+        seen.add(round(sum(time.sleeps), 6))
+    assert len(seen) == 3
+
+
+@given(value=st.text(max_size=80), reset=st.text(max_size=30), status=st.sampled_from([429, 503]))
+def test_server_wait_never_raises_on_hostile_headers(value: str, reset: str, status: int) -> None:
+    policy = RetryPolicy(clock=lambda: T0)
+    wait, reset_at = policy.server_wait(
+        status, {"Retry-After": value, "X-Rate-Limit-Reset": reset, "X-Rate-Limit-Remaining": "0"}
+    )
+    assert wait is None or wait >= 0.0
+    assert reset_at is None or reset_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "expected"),
+    [
+        ({"Retry-After": "7"}, 429, 7.0),
+        ({"Retry-After": formatdate(T0 + 12, usegmt=True)}, 503, 12.0),
+        ({"Retry-After": formatdate(T0 - 12, usegmt=True)}, 503, 0.0),
+        ({"X-Rate-Limit-Reset": str(int(T0) + 30)}, 429, 30.0),
+        ({"X-Rate-Limit-Reset": str(int(T0) + 30), "X-Rate-Limit-Remaining": "3"}, 503, None),
+        ({"X-Rate-Limit-Reset": str(int(T0) + 30), "X-Rate-Limit-Remaining": "0"}, 503, 30.0),
+        ({"Retry-After": "soon", "X-Rate-Limit-Reset": str(int(T0) + 4)}, 429, 4.0),
+        ({}, 429, None),
+    ],
+)
+def test_server_wait_precedence(headers: dict[str, str], status: int, expected: object) -> None:
+    wait, _ = RetryPolicy(clock=lambda: T0).server_wait(status, headers)
+    assert wait == expected
+
+
+def test_pause_raises_before_sleeping_and_carries_the_window() -> None:
+    time = FakeTime()
+    policy = RetryPolicy(clock=time.clock, sleep=time.sleep, max_wait=10, random=lambda: 0.2)
+    headers = {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0"}
+    with pytest.raises(RateLimitError) as caught:
+        policy.pause(11.0, headers=headers)
+    assert time.sleeps == []
+    assert caught.value.retry_after == 11.0
+    assert caught.value.limit == 600
+    assert caught.value.remaining == 0
+    assert caught.value.reset_at is not None
+    assert caught.value.reset_at.timestamp() == pytest.approx(T0 + 11)
+    assert policy.pause(10.0) == pytest.approx(10.1)  # at the limit: sleeps, plus jitter
+    assert time.sleeps == [pytest.approx(10.1)]
+
+
+def test_policies_compare_by_settings_not_by_injected_callables() -> None:
+    assert RetryPolicy(sleep=lambda s: None) == RetryPolicy()
+    assert RetryPolicy(max_wait=5) != RetryPolicy()
+    assert "sleep" not in repr(RetryPolicy())
