@@ -98,6 +98,9 @@ class ServiceAccountAuth(AuthStrategy):
         ``PROCORE_ENVIRONMENT`` (``production``, ``sandbox``, ``monthly-sandbox`` or a URL;
         default: production).
 
+        ``PROCORE_LOGIN_URL``, when set, overrides the environment's login (OAuth) base URL:
+        a local server such as ``FakeProcore`` serves OAuth on its own port.
+
         :param environ: the variables to read (default: ``os.environ``)
         :param store: where the token is kept (default: memory)
         :param leeway: see the constructor
@@ -120,10 +123,14 @@ class ServiceAccountAuth(AuthStrategy):
                 "Developer Portal"
             )
         env_name = source.get("PROCORE_ENVIRONMENT", "").strip() or "production"
+        environment = Environment.from_name(env_name)
+        login_url = source.get("PROCORE_LOGIN_URL", "").strip()
+        if login_url:
+            environment = Environment.local(environment.api_url, login_url=login_url)
         return cls(
             source["PROCORE_CLIENT_ID"].strip(),
             source["PROCORE_CLIENT_SECRET"].strip(),
-            environment=Environment.from_name(env_name),
+            environment=environment,
             store=store,
             leeway=leeway,
             http=http,

@@ -477,3 +477,24 @@ def test_a_body_that_does_not_fit_raises_response_format_error(client: ProcoreCl
     with pytest.raises(ResponseFormatError, match="JSON array of Project"):
         structure_many(body, Project)
     assert json.dumps(body)
+
+
+def test_client_from_env_reaches_a_local_sandbox() -> None:
+    """The notebook's three lines work against any local server, login host included."""
+    from procore_dc import ProcoreClient
+    from procore_dc.testing import FakeProcore
+
+    with FakeProcore(rate_limits=None) as sandbox:
+        app = sandbox.default_app
+        client = ProcoreClient.from_env(
+            {
+                "PROCORE_CLIENT_ID": app.client_id,
+                "PROCORE_CLIENT_SECRET": app.client_secret,
+                "PROCORE_ENVIRONMENT": sandbox.api_url,
+                "PROCORE_LOGIN_URL": sandbox.login_url,
+                "PROCORE_COMPANY_ID": "8",
+            }
+        )
+        assert [c.id for c in client.companies.list()] == [8]
+        token_requests = [r for r in sandbox.requests if r.path == "/oauth/token"]
+        assert len(token_requests) == 1

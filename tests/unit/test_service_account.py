@@ -176,6 +176,28 @@ def test_from_env_reads_the_three_variables(fake: FakeOAuth) -> None:
     assert default.environment is Environment.PRODUCTION
 
 
+def test_from_env_login_url_overrides_the_login_host() -> None:
+    auth = ServiceAccountAuth.from_env(
+        {
+            "PROCORE_CLIENT_ID": CLIENT_ID,
+            "PROCORE_CLIENT_SECRET": CLIENT_SECRET,
+            "PROCORE_ENVIRONMENT": "http://127.0.0.1:8080",
+            "PROCORE_LOGIN_URL": "http://127.0.0.1:8081/",
+        }
+    )
+    assert auth.environment.api_url == "http://127.0.0.1:8080"
+    assert auth.environment.token_url == "http://127.0.0.1:8081/oauth/token"
+    with pytest.raises(ConfigurationError, match="plain http"):
+        ServiceAccountAuth.from_env(
+            {
+                "PROCORE_CLIENT_ID": CLIENT_ID,
+                "PROCORE_CLIENT_SECRET": CLIENT_SECRET,
+                "PROCORE_ENVIRONMENT": "sandbox",
+                "PROCORE_LOGIN_URL": "http://login.example.com",
+            }
+        )
+
+
 def test_from_env_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PROCORE_CLIENT_ID", raising=False)
     monkeypatch.setenv("PROCORE_CLIENT_SECRET", CLIENT_SECRET)
