@@ -49,9 +49,15 @@ _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]+=*")
 _FORM_PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_names})=([^&\s'\",;]+)")
 # "key": "value" or 'key': 'value' in JSON and in reprs of dicts.
 _QUOTED_PAIR = re.compile(rf"""(?i)(["'])({_names})\1(\s*:\s*)(["'])(.*?)(?<!\\)\4""")
-# Authorization: <anything> on one line (Basic credentials, raw tokens).
+# An Authorization value: quoted (a dict repr or JSON, whatever it holds), or after a header
+# name when it is a credential scheme or one token-like word. Prose such as "refused the
+# authorization: access_denied" is left alone, so the server's words survive.
 _AUTH_HEADER = re.compile(
-    r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!bearer\s)(?!\[REDACTED)([^'\",}\r\n]+)"
+    r"""(?ix)
+    (["']authorization["']\s*:\s*["'])(?!bearer\s)(?!\[REDACTED)([^"'\r\n]+)
+    | (authorization\s*[:=]\s*)(?!bearer\s)(?!\[REDACTED)
+      ((?:basic|digest|token|negotiate|ntlm|apikey)\s+\S+|[A-Za-z0-9._~+/=-]{16,})
+    """
 )
 # Procore access tokens are JWTs; catch any stray one.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
@@ -94,7 +100,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _BEARER.sub(lambda m: f"{m.group(1)} {_REDACTED}", text)
-    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{_REDACTED}", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1) or m.group(3)}{_REDACTED}", text)
     text = _QUOTED_PAIR.sub(
         lambda m: (
             f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)}{_REDACTED}{m.group(4)}"

@@ -74,3 +74,24 @@ def test_filter_survives_a_broken_format_string(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.DEBUG, logger="requests_oauthlib"):
         logger.debug("%s %s", "access_token=SECRETSECRET1")
     assert "SECRETSECRET1" not in caplog.text
+
+
+def test_prose_about_authorization_survives() -> None:
+    text = "Procore refused the authorization: access_denied (the user clicked Deny)"
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "{'Authorization': 'shared-secret-value'}",
+        '"authorization": "x"',
+        "Authorization: Digest username=abc",
+        "authorization=0123456789abcdefXYZ",
+    ],
+)
+def test_authorization_values_are_scrubbed(sample: str) -> None:
+    out = redact_text(sample)
+    assert "[REDACTED]" in out
+    for secret in ("shared-secret-value", "username=abc", "0123456789abcdefXYZ"):
+        assert secret not in out
