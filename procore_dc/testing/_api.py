@@ -21,7 +21,6 @@ from procore_dc.testing._data import (
     Partition,
     SandboxData,
     Table,
-    file_version,
     iso,
     iso_date,
 )
@@ -964,15 +963,19 @@ def file_create(ctx: Ctx) -> Response:
     _require(fields, "name")
     parent = _parent_folder(ctx, project["id"], fields.get("parent_id"))
     size = 0
+    blob = None
     if fields.get("upload_uuid"):
         # The upload must be finished and belong to the same caller (procore-api.md 3.12).
-        size = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        blob = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        size = blob.size
     partition = ctx.sandbox.data.files.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     name = str(fields["name"])
 
     def build(rid: int) -> Record:
-        version = file_version(rid, 1, name, size, ctx.sandbox.clock.now(), creator)
+        version = ctx.sandbox.data.file_version(
+            rid, 1, name, size, ctx.sandbox.clock.now(), creator
+        )
         return {
             "id": rid,
             "name": name,
@@ -994,6 +997,8 @@ def file_create(ctx: Ctx) -> Response:
         }
 
     record = partition.create(build)
+    if blob is not None:
+        ctx.sandbox.uploads.keep(record["file_versions"][0]["id"], blob)
     _emit(ctx, "Files", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
 
@@ -1013,10 +1018,11 @@ def file_update(ctx: Ctx, id: int) -> Response:
 
 
 def file_delete(ctx: Ctx, id: int) -> Response:
-    project, _ = _project_record(
+    project, record = _project_record(
         ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", id, "standard"
     )
     ctx.sandbox.data.files.of(project["id"]).delete(id)
+    ctx.sandbox.uploads.forget(int(v["id"]) for v in record["file_versions"])
     _emit(ctx, "Files", "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
 
@@ -1029,12 +1035,16 @@ def file_version_create(ctx: Ctx) -> Response:
     )
     fields = ctx.wrapped("file_version")
     size = record["size"]
+    blob = None
     if fields.get("upload_uuid"):
-        size = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        blob = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        size = blob.size
     number = len(record["file_versions"]) + 1
-    version = file_version(
+    version = ctx.sandbox.data.file_version(
         file_id, number, record["name"], size, ctx.sandbox.clock.now(), _person_of(ctx)
     )
+    if blob is not None:
+        ctx.sandbox.uploads.keep(version["id"], blob)
     version["notes"] = fields.get("notes")
     record["file_versions"].append(version)
     record["size"] = size

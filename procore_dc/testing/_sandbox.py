@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from procore_dc._redact import get_logger
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel
@@ -38,6 +39,8 @@ SERVED_TOOLS: Mapping[str, tuple[str, ...]] = {
 }
 
 # /me and /companies answer user tokens without a Procore-Company-Id header (procore-api.md 2.2).
+_logger = get_logger(__name__)
+
 _HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
 _DEFAULT = object()
 
@@ -49,6 +52,8 @@ class RequestRecord:
     :ivar role: which listener got it: ``"api"``, ``"login"`` or ``"storage"``
     :ivar query: the query parameters, each a list of values
     :ivar headers: the request headers (case-insensitive ``get``)
+    :ivar body: the request body; empty for the storage host, whose bytes (uploads) the
+        sandbox keeps once, with the upload
     :ivar status: the status answered, ``None`` when the connection was dropped
     :ivar token_kind: ``"dmsa"``, ``"user"`` or ``None`` (no valid bearer token)
     :ivar scope: ``"company"``/``"project"`` of the tool the endpoint needs, or ``None``
@@ -173,6 +178,8 @@ class FakeProcore:
                 listener.server.server_close()
             self._listeners.clear()
             raise ConfigurationError(f"FakeProcore cannot listen on 127.0.0.1: {exc}") from exc
+        # File version URLs generated from now on name the storage listener.
+        self.data.storage_url = self._listeners["storage"].url
         self._group = ListenerGroup(list(self._listeners.values()))
         self._group.start()
         self.webhooks.start()
@@ -374,7 +381,8 @@ class FakeProcore:
             path=request.path,
             query=parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True),
             headers=Headers(request.headers),
-            body=request.get_data(),
+            # Storage bodies are file bytes the upload store keeps once; the log does not copy them.
+            body=b"" if role == "storage" else request.get_data(),
             role=role,
             time=self.clock.now(),
             request_id=uuid.uuid4().hex,
@@ -422,6 +430,13 @@ class FakeProcore:
             response = json_response(exc.body, exc.status)
             response.headers.update(exc.headers)
             return response
+        except Exception as exc:
+            # A bug or a limit of the sandbox itself. Answer it as a 500 that names the cause:
+            # the HTTP server would otherwise drop the connection silently, and the client
+            # would report a reset that says nothing about what went wrong.
+            _logger.exception("FakeProcore failed on %s %s", request.method, request.path)
+            text = f"FakeProcore internal error: {type(exc).__name__}: {exc}"
+            return json_response({"errors": text, "message": text}, 500)
 
     def _answer_login(self, request: Request) -> Response:
         adapter = self._login_map.bind_to_environ(request.environ)

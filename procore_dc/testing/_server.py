@@ -136,20 +136,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _write(self, response: Response, *, truncate: bool) -> None:
+        if response.is_streamed and not truncate:
+            self._write_streamed(response)
+            return
         payload = b"" if self.command == "HEAD" else response.get_data()
-        status = response.status_code
-        lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-        lines.extend(
-            f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"
-        )
-        lines.append(f"Content-Length: {len(response.get_data())}")
-        lines.append(f"Date: {self.date_time_string()}")
-        lines.append(f"Server: {self.server_version}")
-        if truncate or response.headers.get("Connection", "").lower() == "close":
-            self.close_connection = True
-        if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        head = self._head(response, len(response.get_data()), truncate=truncate)
         if truncate:
             payload = payload[: len(payload) // 2]
         try:
@@ -160,6 +151,39 @@ class _Handler(BaseHTTPRequestHandler):
         if truncate:
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _write_streamed(self, response: Response) -> None:
+        # Large bodies (storage downloads) go out chunk by chunk with the length the response
+        # declares, so serving a file never joins it into one more buffer.
+        length = int(response.headers.get("Content-Length", "-1"))
+        if length < 0:
+            response.make_sequence()  # no declared length: buffer it, then write it at once
+            self._write(response, truncate=False)
+            return
+        try:
+            self.wfile.write(self._head(response, length, truncate=False))
+            if self.command != "HEAD":
+                for chunk in response.iter_encoded():
+                    self.wfile.write(chunk)
+        except OSError:
+            self.close_connection = True
+        finally:
+            response.close()
+
+    def _head(self, response: Response, length: int, *, truncate: bool) -> bytes:
+        status = response.status_code
+        lines = [f"HTTP/1.1 {status} {_reason(status)}"]
+        lines.extend(
+            f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"
+        )
+        lines.append(f"Content-Length: {length}")
+        lines.append(f"Date: {self.date_time_string()}")
+        lines.append(f"Server: {self.server_version}")
+        if truncate or response.headers.get("Connection", "").lower() == "close":
+            self.close_connection = True
+        if self.close_connection:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
 

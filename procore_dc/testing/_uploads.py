@@ -3,6 +3,13 @@
 The storage side listens on its own port (``sandbox.storage_url``), so a client that sends its
 Procore bearer token there is caught: like S3 it refuses a request that carries an
 ``Authorization`` header next to a presigned policy or signature.
+
+The storage side keeps the bytes it receives - once: a segment's bytes are held as received
+(never joined into one buffer), move to the file version that an ``upload_uuid`` creates, and
+are dropped when that file is deleted. It serves them back on each file version's ``url``
+(``GET /s3/files/<version id>/<name>?X-Amz-Signature=...``, a presigned URL: no bearer token
+accepted), streamed in chunks. Versions that no upload backs (the seeded files) serve
+deterministic bytes generated from the seed.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Optional
 
 import attrs
@@ -20,14 +28,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from procore_dc.testing._data import version_content, version_signature
 from procore_dc.testing._rest import Ctx, json_response, not_found, unprocessable
 
 if TYPE_CHECKING:
     from procore_dc.testing._sandbox import FakeProcore
 
-__all__ = ["UploadStore", "rules"]
+__all__ = ["Blob", "UploadStore", "rules"]
 
 BUCKET = "pro-core.com"
+#: Downloads are streamed in chunks of this size, so serving a file copies no whole buffer.
+DOWNLOAD_CHUNK = 1024 * 1024
 START_WITHIN = 3600  # seconds: start the upload within 1 h, else 403 (procore-api.md 3.12)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -45,6 +56,7 @@ class Segment:
     md5: Optional[str]
     signature: str
     etag: Optional[str] = None
+    content: Optional[bytes] = attrs.field(default=None, repr=False)
 
 
 @attrs.define(eq=False)
@@ -58,6 +70,18 @@ class Upload:
     segments: list[Segment] = attrs.field(factory=list)
     size: int = 0
     consumed: bool = False
+    content: Optional[bytes] = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class Blob:
+    """The bytes of a finished upload: the received parts, in order, never joined."""
+
+    chunks: tuple[bytes, ...] = attrs.field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return sum(len(chunk) for chunk in self.chunks)
 
 
 def _holder(ctx: Ctx) -> tuple[str, str, Optional[int]]:
@@ -75,11 +99,17 @@ class UploadStore:
     def __init__(self, sandbox: FakeProcore) -> None:
         self.sandbox = sandbox
         self._uploads: dict[str, Upload] = {}
+        self._blobs: dict[int, Blob] = {}  # file version id -> its uploaded bytes
         self._lock = threading.Lock()
         self._map = Map(
             [
                 Rule(f"/s3/{BUCKET}", endpoint="post_object", methods=["POST"]),
                 Rule("/s3/segments/<uuid>/<int:number>", endpoint="put_segment", methods=["PUT"]),
+                Rule(
+                    "/s3/files/<int:version_id>/<path:name>",
+                    endpoint="get_object",
+                    methods=["GET", "HEAD"],
+                ),
             ],
             merge_slashes=False,
         )
@@ -201,18 +231,50 @@ class UploadStore:
         upload.status = "complete"
         return json_response(self.view(upload))
 
-    def consume(self, ctx: Ctx, uuid: str) -> int:
-        """Check an upload can back a file and return its size (``upload_uuid``)."""
+    def consume(self, ctx: Ctx, uuid: str) -> Blob:
+        """Check an upload can back a file and hand over its bytes (``upload_uuid``).
+
+        The upload lets go of its bytes: from here on they belong to the file version that
+        :meth:`keep` is given.
+        """
         with self._lock:
             upload = self._uploads.get(uuid)
-        if upload is None or upload.holder != _holder(ctx):
-            raise unprocessable({"upload_uuid": ["is not an upload of yours"]})
-        if upload.status != "complete":
-            raise unprocessable({"upload_uuid": ["the upload is not complete"]})
-        if upload.consumed:
-            raise unprocessable({"upload_uuid": ["has already been used"]})
-        upload.consumed = True
-        return upload.size
+            if upload is None or upload.holder != _holder(ctx):
+                raise unprocessable({"upload_uuid": ["is not an upload of yours"]})
+            if upload.status != "complete":
+                raise unprocessable({"upload_uuid": ["the upload is not complete"]})
+            if upload.consumed:
+                raise unprocessable({"upload_uuid": ["has already been used"]})
+            upload.consumed = True
+            if upload.segments:
+                chunks = tuple(s.content or b"" for s in upload.segments)
+                for segment in upload.segments:
+                    segment.content = None
+            else:
+                chunks = (upload.content or b"",)
+                upload.content = None
+        return Blob(chunks)
+
+    def keep(self, version_id: int, blob: Blob) -> None:
+        """Serve ``blob`` on the file version's download URL."""
+        with self._lock:
+            self._blobs[version_id] = blob
+
+    def forget(self, version_ids: Iterable[int]) -> None:
+        """Drop the bytes of deleted file versions."""
+        with self._lock:
+            for version_id in version_ids:
+                self._blobs.pop(version_id, None)
+
+    @property
+    def stored_bytes(self) -> int:
+        """How many uploaded bytes the sandbox holds (uploads and file versions)."""
+        with self._lock:
+            held = sum(blob.size for blob in self._blobs.values())
+            for upload in self._uploads.values():
+                held += len(upload.content or b"")
+                held += sum(len(s.content or b"") for s in upload.segments)
+        return held
 
     # -- storage side -----------------------------------------------------------------------
     def storage(self, request: Request) -> Response:
@@ -231,7 +293,35 @@ class UploadStore:
             )
         if endpoint == "post_object":
             return self._post_object(request)
+        if endpoint == "get_object":
+            return self._get_object(request, args["version_id"])
         return self._put_segment(request, args["uuid"], args["number"])
+
+    def _get_object(self, request: Request, version_id: int) -> Response:
+        seed = self.sandbox.seed
+        if request.args.get("X-Amz-Signature") != version_signature(seed, version_id):
+            return _s3_error(403, "SignatureDoesNotMatch", "The request signature does not match.")
+        with self._lock:
+            blob = self._blobs.get(version_id)
+        if blob is None:
+            size = self._unbacked_size(version_id)
+            if size is None:
+                return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+            blob = Blob((version_content(seed, version_id, size),))
+        response = Response(_stream(blob.chunks), status=200, mimetype="application/octet-stream")
+        response.headers["Content-Length"] = str(blob.size)
+        return response
+
+    def _unbacked_size(self, version_id: int) -> Optional[int]:
+        """The size of a live file version that no upload backs, else ``None``."""
+        file_id = version_id // 100
+        data = self.sandbox.data
+        with data.lock:
+            record = data.files.get(file_id)
+        for version in (record or {}).get("file_versions", ()):
+            if version.get("id") == version_id:
+                return int(version.get("size") or 0)
+        return None
 
     def _expired(self, upload: Upload) -> bool:
         return self.sandbox.clock.now() > upload.created_at + START_WITHIN
@@ -257,6 +347,7 @@ class UploadStore:
             )
         content = request.files["file"].read()
         upload.size = len(content)
+        upload.content = content
         upload.status = "complete"
         response = Response(status=204)
         response.headers["ETag"] = f'"{hashlib.md5(content).hexdigest()}"'  # noqa: S324 - S3's ETag
@@ -278,9 +369,18 @@ class UploadStore:
         if problems:
             return _s3_error(400, "BadDigest", problems)
         segment.etag = f'"{hashlib.md5(content).hexdigest()}"'  # noqa: S324 - S3's ETag
+        segment.content = content
         response = Response(status=200)
         response.headers["ETag"] = segment.etag
         return response
+
+
+def _stream(chunks: tuple[bytes, ...]) -> Iterator[bytes]:
+    # memoryview slices share the stored bytes: serving copies at most one chunk at a time.
+    for chunk in chunks:
+        view = memoryview(chunk)
+        for start in range(0, len(view), DOWNLOAD_CHUNK):
+            yield bytes(view[start : start + DOWNLOAD_CHUNK])
 
 
 def _check_segment_headers(headers: Headers, segment: Segment, content: bytes) -> str:

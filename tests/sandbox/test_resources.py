@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -17,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from procore_dc import ConfigurationError, PermissionDeniedError, ProcoreClient, ResponseFormatError
+from procore_dc import (
+    ConfigurationError,
+    PermissionDeniedError,
+    ProcoreClient,
+    ResponseFormatError,
+    ServerError,
+)
 from procore_dc.auth import ServiceAccountAuth
 from procore_dc.models import File, Folder, Project, Rfi
 from procore_dc.resources import (
@@ -97,15 +102,40 @@ def test_projects_crud_and_sync(client: ProcoreClient) -> None:
 
 
 def test_sync_batches_in_thousands(client: ProcoreClient, sandbox: FakeProcore) -> None:
+    # 1,001 new projects at the default batch size: a full batch of 1,000 and one more. A full
+    # batch used to overflow the sandbox's per-company id range (1,000 projects), and the
+    # server dropped the connection instead of answering.
     before = len(sandbox.requests)
-    items = ({"origin_id": f"bulk-{i}", "name": f"Bulk {i}"} for i in range(25))
-    result = client.company(COMPANY).projects.sync(items, batch_size=10)
-    assert len(result.entities) == 25
+    items = ({"origin_id": f"bulk-{i}", "name": f"Bulk {i}"} for i in range(1001))
+    result = client.company(COMPANY).projects.sync(items)
+    assert len(result.entities) == 1001
+    assert len({project.id for project in result.entities}) == 1001
     assert result.ok
     syncs = [r for r in sandbox.requests[before:] if r.path.endswith("/projects/sync")]
-    assert len(syncs) == 3
+    assert [len(json.loads(r.body)["updates"]) for r in syncs] == [1000, 1]
+    assert [r.status for r in syncs] == [200, 200]
+    small = client.company(COMPANY).vendors.sync(
+        ({"origin_id": f"small-{i}", "name": f"V {i}"} for i in range(25)), batch_size=10
+    )
+    assert len(small.entities) == 25
     with pytest.raises(ConfigurationError):
         client.company(COMPANY).projects.sync([], batch_size=1001)
+
+
+def test_a_sandbox_failure_is_a_500_naming_it(
+    client: ProcoreClient, sandbox: FakeProcore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception inside FakeProcore answers 500 with its cause, never a dropped connection."""
+    partition = sandbox.data.vendors.of(COMPANY)
+
+    def full(build: Any) -> Any:
+        raise OverflowError("FakeProcore holds at most 10000 vendors per company")
+
+    monkeypatch.setattr(partition, "create", full)
+    with pytest.raises(ServerError, match="OverflowError: FakeProcore holds at most") as caught:
+        client.company(COMPANY).vendors.create("One too many")
+    assert caught.value.status_code == 500
+    assert sandbox.requests[-1].status == 500
 
 
 def test_rfis_list_pages_get_create_update(client: ProcoreClient, sandbox: FakeProcore) -> None:
@@ -230,13 +260,13 @@ print(json.dumps({"peak": peak, "size": file.size, "id": file.id}))
 """
 
 
-def test_large_upload_is_segmented_with_bounded_memory(
-    sandbox: FakeProcore, tmp_path: Path
+def test_large_upload_is_segmented_with_bounded_memory_and_downloads_identical(
+    client: ProcoreClient, sandbox: FakeProcore, tmp_path: Path
 ) -> None:
-    """A 12 MiB file goes up in segments; the client's peak memory stays under 2 segments.
+    """A 12 MiB file goes up in segments and comes back byte-identical from FakeProcore.
 
-    The upload runs in a child process, so that the sandbox's own buffers (it reads each
-    segment whole, as S3 does) are not counted against the client.
+    The upload runs in a child process, so that the sandbox's own buffers (it keeps the
+    uploaded bytes, as S3 does) are not counted against the client's peak memory.
     """
     big = tmp_path / "big.bin"
     with big.open("wb") as out:
@@ -254,6 +284,7 @@ def test_large_upload_is_segmented_with_bounded_memory(
         "path": str(big),
     }
     before = len(sandbox.requests)
+    held = sandbox.uploads.stored_bytes
     child = subprocess.run(
         [sys.executable, "-c", UPLOAD_CHILD, json.dumps(args)],
         capture_output=True,
@@ -268,48 +299,54 @@ def test_large_upload_is_segmented_with_bounded_memory(
     assert result["peak"] < 2 * SEGMENT_SIZE
     created = [r for r in sandbox.requests[before:] if r.path.endswith("/uploads")]
     assert len(created) == 1
+    puts = [r for r in sandbox.requests[before:] if r.role == "storage" and r.method == "PUT"]
+    assert len(puts) == -(-big.stat().st_size // SEGMENT_SIZE) >= 2
     completed = [
         r for r in sandbox.requests[before:] if r.method == "PATCH" and "/uploads/" in r.path
     ]
     assert len(completed) == 1
+    # The sandbox holds the uploaded bytes once: not again in its request log.
+    assert sandbox.uploads.stored_bytes - held == big.stat().st_size
 
-
-def test_download_streams_byte_identical(client: ProcoreClient, tmp_path: Path) -> None:
-    """FakeProcore's version URLs name a storage host it does not serve: serve the bytes from a
-    loopback server of our own and point a file version at it."""
-    payload = os.urandom(3 * 1024 * 1024 + 7)
-    seen_auth: list[str | None] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen_auth.append(self.headers.get("Authorization"))
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        from procore_dc.models import FileVersion
-
-        version = FileVersion(id=1, url=f"http://127.0.0.1:{server.server_port}/blob?sig=x")
-        documents = client.company(COMPANY).project(PROJECT).documents
-        target = tmp_path / "copy.bin"
-        assert documents.download(version, to=target) == len(payload)
-        assert target.read_bytes() == payload
-        buffer = io.BytesIO()
-        documents.download(version, to=buffer)
-        assert buffer.getvalue() == payload
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert seen_auth == [None, None]  # never the bearer token to storage
+    documents = client.company(COMPANY).project(PROJECT).documents
+    file = documents.get_file(result["id"])
+    copy = tmp_path / "copy.bin"
+    assert documents.download(file, to=copy) == big.stat().st_size
+    assert copy.read_bytes() == big.read_bytes()
+    fetched = [r for r in sandbox.requests[before:] if r.role == "storage" and r.method == "GET"]
+    assert [r.status for r in fetched] == [200]
+    assert fetched[0].headers.get("Authorization") is None  # never the bearer token to storage
     assert not list(tmp_path.glob(".copy.bin.*"))
+    documents.delete(file.id)
+    assert sandbox.uploads.stored_bytes == held  # a deleted file's bytes are let go
+
+
+def test_seeded_files_download_deterministic_bytes(client: ProcoreClient, tmp_path: Path) -> None:
+    documents = client.company(COMPANY).project(PROJECT).documents
+    root = documents.root()
+    assert root.folders
+    some = next(f for sub in root.folders for f in (documents.get_folder(sub.id).files or ()))
+    file = documents.get_file(some.id)
+    version = file.file_versions[-1]
+    assert version.size
+    buffer = io.BytesIO()
+    assert documents.download(version, to=buffer) == version.size
+    target = tmp_path / "seeded.pdf"
+    documents.download(file, to=target)
+    assert target.read_bytes() == buffer.getvalue()
+    # The same seed serves the same bytes from another sandbox.
+    with FakeProcore(seed=0, rate_limits=None) as other, make_client(other) as again:
+        elsewhere = again.company(COMPANY).project(PROJECT).documents.get_file(some.id)
+        copy = io.BytesIO()
+        again.company(COMPANY).project(PROJECT).documents.download(elsewhere, to=copy)
+    assert copy.getvalue() == buffer.getvalue()
+    # A tampered signature is refused, like a presigned URL.
+    from procore_dc.models import FileVersion
+
+    assert version.url is not None
+    forged = FileVersion(id=version.id, url=version.url[:-4] + "0000")
+    with pytest.raises(PermissionDeniedError):
+        documents.download(forged, to=io.BytesIO())
 
 
 def test_dmsa_without_the_tool_permission_is_denied(sandbox: FakeProcore) -> None:

@@ -52,7 +52,7 @@ def test_dmsa_sees_only_installed_companies_and_permitted_projects(sandbox: Fake
     assert other.status_code == 403
     assert other.json()["errors"] == "App is not connected to this company"
     # A project of another company under this company's header is invisible.
-    assert get(sandbox, "/rest/v1.0/projects/101001/rfis", token).status_code == 404
+    assert get(sandbox, "/rest/v1.0/projects/110001/rfis", token).status_code == 404
 
 
 def test_dmsa_permission_levels_403_against_404(sandbox: FakeProcore) -> None:
