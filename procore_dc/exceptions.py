@@ -135,7 +135,11 @@ def _decode_body(response: requests.Response) -> str:
     raw = response.content or b""
     if len(raw) > 4 * BODY_LIMIT:
         raw = raw[: 4 * BODY_LIMIT]
-    return raw.decode(response.encoding or "utf-8", errors="replace")
+    try:
+        return raw.decode(response.encoding or "utf-8", errors="replace")
+    except (LookupError, ValueError):
+        # A charset Python does not know (or a garbled one) must not hide the error itself.
+        return raw.decode("utf-8", errors="replace")
 
 
 def _parse_json(text: str) -> Any:
