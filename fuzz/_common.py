@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import sys
 import time
@@ -25,19 +24,6 @@ except ImportError:  # the fallback below needs nothing
 
 import requests
 from requests.structures import CaseInsensitiveDict
-
-#: Non-SDK exceptions that escape today, by bug (reported; see tests/hardening/
-#: test_hostile_input.py KNOWN_ESCAPES). Tolerated only with PDC_FUZZ_TOLERATE_KNOWN=1, so a
-#: plain run reports them and a tolerant run looks for anything else.
-KNOWN_BUGS: dict[str, tuple[type[BaseException], ...]] = {
-    "server-wait-overflow": (OverflowError,),
-    "link-urlsplit": (ValueError,),
-}
-
-
-def known(exc: BaseException, bug: str) -> bool:
-    """Whether ``exc`` is the reported bug ``bug`` and known bugs are tolerated."""
-    return os.environ.get("PDC_FUZZ_TOLERATE_KNOWN") == "1" and isinstance(exc, KNOWN_BUGS[bug])
 
 
 @contextlib.contextmanager

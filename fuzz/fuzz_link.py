@@ -8,12 +8,13 @@ iteration either yields items or raises a ``ProcoreError``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
-from _common import instrumented, known, main, make_response, provider
+from _common import instrumented, main, make_response, provider
 from requests.adapters import BaseAdapter
 
 with instrumented():
@@ -67,13 +68,8 @@ def fuzz_one_input(data: bytes) -> None:
     adapter = Canned(headers)
     http.mount(API_URL + "/", adapter)
     session = Session(AUTH, company_id=8, requests_session=http, pace=False)
-    try:
+    with contextlib.suppress(ProcoreError):
         session.paginate("/rest/v1.0/projects", per_page=1, limit=4, prefetch=prefetch).to_list()
-    except ProcoreError:
-        pass
-    except Exception as exc:
-        if not known(exc, "link-urlsplit"):
-            raise
     assert all(url.startswith(API_URL + "/") for url in adapter.urls), adapter.urls
 
 

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import attrs
 import requests
@@ -75,10 +75,18 @@ def _header_int(headers: Mapping[str, str], name: str) -> Optional[int]:
     return int(text)
 
 
-def _page_param(url: Optional[str]) -> Optional[int]:
-    if not url:
-        return None
-    for key, value in parse_qsl(urlsplit(url).query):
+def _split_link(url: str) -> SplitResult:
+    """Split a URL from a ``Link`` header; one that is not a URL is a format error."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise ResponseFormatError(
+            f"the Link header's next URL {url[:200]!r} is not a URL ({exc})"
+        ) from None
+
+
+def _page_param(url: str) -> Optional[int]:
+    for key, value in parse_qsl(_split_link(url).query):
         if key == "page" and value.isascii() and value.isdigit():
             return int(value)
     return None
@@ -332,7 +340,7 @@ class PageIterator(Generic[T]):
 
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
-        parts = urlsplit(link)
+        parts = _split_link(link)
         if not parts.netloc:
             return link
         if parts.netloc.lower() == self._session.environment.api_host:

@@ -261,7 +261,7 @@ class RetryPolicy:
         rate = parse_rate_limit_headers(headers)
         retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
         if retry_after is not None:
-            return retry_after, rate.reset_at or now + timedelta(seconds=retry_after)
+            return retry_after, rate.reset_at or _after(now, retry_after)
         if rate.reset_at is not None and (status == 429 or rate.remaining == 0):
             return max(0.0, (rate.reset_at - now).total_seconds()), rate.reset_at
         return None, rate.reset_at
@@ -307,7 +307,7 @@ class RetryPolicy:
                 f"{reason} asks to wait {seconds:.0f} s, more than RetryPolicy.max_wait "
                 f"({self.max_wait:g} s)",
                 retry_after=seconds,
-                reset_at=reset_at or self.now() + timedelta(seconds=seconds),
+                reset_at=reset_at or _after(self.now(), seconds),
                 limit=rate.limit,
                 remaining=rate.remaining,
                 status_code=status_code,
@@ -371,6 +371,15 @@ class RetryPolicy:
         return RetryAdapter(max_retries=self.make_retry(on_response), **adapter_kwargs)
 
 
+def _after(now: datetime, seconds: float) -> Optional[datetime]:
+    """``now + seconds``, or ``None`` when that is past what a datetime can hold."""
+    try:
+        return now + timedelta(seconds=seconds)
+    except OverflowError:
+        # A Retry-After thousands of years away: the wait is refused anyway, without a date.
+        return None
+
+
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     value = headers.get(name)
     if value is None:
@@ -393,14 +402,14 @@ class _ProcoreRetry(Retry):
     ) -> None:
         for name in ("backoff_max", "backoff_jitter"):
             if name not in _RETRY_PARAMS:
-                kwargs.pop(name, None)
+                kwargs.pop(name, None)  # pragma: no cover - urllib3 1.26 only (Python 3.9 run)
         super().__init__(*args, **kwargs)
         self.policy = policy if policy is not None else RetryPolicy()
         self.on_response = on_response
         self._cap_backoff()
 
     def _cap_backoff(self) -> None:
-        if "backoff_max" not in _RETRY_PARAMS:  # urllib3 1.26
+        if "backoff_max" not in _RETRY_PARAMS:  # pragma: no cover - urllib3 1.26 only
             setattr(self, "DEFAULT_BACKOFF_MAX", self.policy.backoff_max)  # noqa: B010
 
     def new(self, **kw: Any) -> _ProcoreRetry:

@@ -175,12 +175,13 @@ def parse_token_body(client: Any, response: requests.Response) -> Mapping[str, A
             error_description=exc.description or "",
             status_code=response.status_code,
         ) from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
+        # oauthlib assumes a JSON object: "[]" or a numeric scope fail inside it as these.
         raise OAuthError(
             "the token endpoint's answer could not be read as a token",
             error="invalid_response",
             status_code=response.status_code,
         ) from None
-    if not isinstance(parsed, Mapping):
+    if not isinstance(parsed, Mapping):  # pragma: no cover - oauthlib returns an OAuth2Token
         raise OAuthError("the token endpoint's answer is not an object", error="invalid_response")
     return parsed

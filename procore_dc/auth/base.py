@@ -36,7 +36,7 @@ from procore_dc.auth._oauth import (
 from procore_dc.auth.stores import MemoryTokenStore, TokenStore
 from procore_dc.auth.tokens import Token, default_leeway
 from procore_dc.environments import Environment
-from procore_dc.exceptions import ConfigurationError, TransportError
+from procore_dc.exceptions import ConfigurationError, OAuthError, TransportError
 
 __all__ = ["AuthStrategy", "Clock"]
 
@@ -68,6 +68,14 @@ def _origin(url: str) -> tuple[str, str]:
     default = {"https": 443, "http": 80}.get(scheme)
     netloc = f"{host}:{port}" if port and port != default else host
     return (scheme, netloc)
+
+
+def _transient(exc: Exception) -> bool:
+    """Whether a failed renewal left the credential intact: nothing sent, or a 5xx answer."""
+    if isinstance(exc, TransportError):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and 500 <= status <= 599
 
 
 class AuthStrategy(requests.auth.AuthBase):
@@ -171,7 +179,8 @@ class AuthStrategy(requests.auth.AuthBase):
 
         :param http: a plain ``requests.Session`` for the token request (default: the
             strategy's own)
-        :raises OAuthError: when the token endpoint refuses, or the user must sign in again
+        :raises OAuthError: when the token endpoint refuses, or the user must sign in again;
+            a 5xx answer raises only when no valid token is left
         :raises TransportError: when the token endpoint cannot be reached and no valid token
             is left
 
@@ -320,13 +329,15 @@ class AuthStrategy(requests.auth.AuthBase):
                 return stored
             try:
                 return self._renew_and_save(http, stored)
-            except TransportError:
-                if stored is None or stored.expired(0.0, self._now()):
+            except (TransportError, OAuthError) as exc:
+                if not _transient(exc) or stored is None or stored.expired(0.0, self._now()):
                     raise
-                # Nothing was sent and the old token still works: use it, retry later.
+                # The token endpoint is unreachable or failing, and the old token still
+                # works: use it, and try again later.
                 log.warning(
-                    "could not reach the token endpoint; using the current token until it "
+                    "could not renew the token (%s); using the current token until it "
                     "expires at %s",
+                    type(exc).__name__,
                     stored.expires_at.isoformat(),
                 )
                 self._hold_until = now + PROACTIVE_RETRY_DELAY

@@ -247,7 +247,7 @@ class FileTokenStore:
         # Make the rename itself durable; not every platform can open a folder.
         try:
             fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:
+        except OSError:  # the folder is gone (delete() without a save), or Windows
             return
         try:
             os.fsync(fd)
@@ -263,7 +263,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 def _release(fd: int) -> None:
     try:
-        if _HAVE_FCNTL:
+        if _HAVE_FCNTL:  # pragma: no branch - only a lock fcntl took is released
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -16,7 +16,9 @@ other processes sharing a :class:`FileTokenStore` stop too.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional, Union
@@ -69,6 +71,9 @@ _RESERVED = frozenset(
         "code_challenge_method",
     }
 )
+
+#: How many used states a strategy remembers to refuse a replayed callback; the oldest go first.
+USED_STATES_KEPT = 4096
 
 _SIGN_IN_AGAIN = "the user must sign in again (start_authorization / sign_in_with_browser)"
 
@@ -204,6 +209,10 @@ class UserLevelAuth(AuthStrategy):
     ) -> None:
         self.redirect_uri = _check_redirect_uri(redirect_uri)
         self.pkce = bool(pkce)
+        # Digests of states already used, so a replayed callback (a reload, or an attacker
+        # holding a leaked URL) never reaches the token endpoint, where reusing the code
+        # would make Procore revoke the tokens it just issued.
+        self._used_states: OrderedDict[bytes, None] = OrderedDict()
         super().__init__(
             client_id,
             client_secret,
@@ -327,6 +336,7 @@ class UserLevelAuth(AuthStrategy):
         code = single("code")
         if not code:
             raise OAuthError("the callback carries no authorization code", error="invalid_request")
+        self._consume_state(state)
         return self._exchange(flow, code, http)
 
     def complete_authorization_code(
@@ -357,6 +367,20 @@ class UserLevelAuth(AuthStrategy):
         return self._exchange(flow, code.strip(), http)
 
     # -- machinery -------------------------------------------------------------------------
+
+    def _consume_state(self, state: str) -> None:
+        """Mark ``state`` used, or refuse it when it was used before (in this process)."""
+        digest = hashlib.sha256(state.encode("utf-8")).digest()
+        with self._lock:
+            if digest in self._used_states:
+                raise StateMismatchError(
+                    "this callback's state was already used: a replayed callback (a reload "
+                    "or a forged request); start the sign-in again",
+                    error="state_reused",
+                )
+            self._used_states[digest] = None
+            while len(self._used_states) > USED_STATES_KEPT:
+                self._used_states.popitem(last=False)
 
     def _check_flow(self, flow: object) -> AuthorizationFlow:
         if not isinstance(flow, AuthorizationFlow):

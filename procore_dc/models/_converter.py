@@ -73,7 +73,7 @@ def _parse_datetime_compat(text: str) -> datetime:
 
 if sys.version_info >= (3, 11):  # pragma: no cover - which branch runs depends on the Python
     _fromisoformat: Callable[[str], datetime] = datetime.fromisoformat
-else:  # pragma: no cover
+else:  # pragma: no cover - Python 3.9 and 3.10 only (3.11 parses every ISO 8601 form)
     _fromisoformat = _parse_datetime_compat
 
 

@@ -101,6 +101,11 @@ class SyncResult(Generic[T]):
         return SyncResult(self.entities + other.entities, self.errors + other.errors)
 
 
+# Resolve the string annotations now: cattrs on Python 3.9 cannot resolve them itself for a
+# parametrised generic such as SyncResult[Vendor].
+attrs.resolve_types(SyncResult)
+
+
 def _register(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(SyncError, lambda value, _: SyncError.from_json(value))
     conv.register_unstructure_hook(SyncError, SyncError.to_json)

@@ -228,10 +228,6 @@ def body(wrapper: str, typed: Mapping[str, Any], extra: Mapping[str, Any]) -> di
     return {wrapper: _wire_fields(fields, "field set")}
 
 
-def _range_bound(value: Any) -> bool:
-    return isinstance(value, (_dt.date, str))
-
-
 def _filter_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

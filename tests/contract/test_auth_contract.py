@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import string
+import threading
 from typing import Any, ClassVar
 
 import pytest
@@ -124,6 +125,55 @@ class AuthStrategyContract:
             session.get_json("/rest/v1.0/me")
         assert len(self.api_calls(fake)) == 2
         assert self.renewals(fake) == before + 1
+
+    def test_callers_do_not_queue_behind_a_renewal_while_the_token_is_valid(self) -> None:
+        auth, fake, clock, _ = self.setup()
+        first = self.prime(auth, fake)
+        clock.advance(5400 - 299)  # inside the leeway: renew, but the token still works
+        entered, release = threading.Event(), threading.Event()
+
+        def slow_token_endpoint(record: Any) -> None:
+            if record.path == "/oauth/token":
+                entered.set()
+                release.wait(10)
+
+        fake.hook = slow_token_endpoint
+        renewed: list[Token] = []
+        renewer = threading.Thread(target=lambda: renewed.append(auth.ensure_valid()))
+        renewer.start()
+        try:
+            assert entered.wait(10)
+            # The renewal holds the lock; this caller gets the still-valid token at once.
+            assert auth.ensure_valid() == first
+        finally:
+            release.set()
+            renewer.join(10)
+        assert renewed[0].access_token != first.access_token
+        assert auth.ensure_valid() == renewed[0]
+
+    def test_a_per_call_http_session_carries_the_token_request(self) -> None:
+        auth, fake, clock, _ = self.setup()
+        self.prime(auth, fake)
+        clock.advance(5400)  # expired
+        seen: list[str] = []
+        http = fake.session()
+        http.hooks["response"].append(lambda r, *a, **k: seen.append(r.url))
+        before = self.renewals(fake)
+        auth.ensure_valid(http=http)
+        assert seen == ["https://login.example.test/oauth/token"]
+        assert self.renewals(fake) == before + 1
+
+    @pytest.mark.parametrize(
+        "url",
+        ["https://api.example.test:port/rest", "https://[api.example.test/rest", "relative/path"],
+    )
+    def test_a_malformed_url_never_gets_the_token(self, url: str) -> None:
+        auth, fake, _, _ = self.setup()
+        self.prime(auth, fake)
+        prepared = requests.PreparedRequest()
+        prepared.prepare_headers({})
+        prepared.url = url  # set directly: requests would refuse to prepare these
+        assert "Authorization" not in auth(prepared).headers
 
     def test_refresh_for_a_stale_401_reuses_the_newer_token(self) -> None:
         auth, fake, _, _ = self.setup()

@@ -21,11 +21,9 @@ models (structure, every        a model or a ResponseFormatError      100 / 50 p
 model class)                                                          + 300 / 75 from bytes
 ==============================  ====================================  =====================
 
-A few inputs make the SDK raise a non-SDK exception today. Each is pinned by a strict-xfail
-regression test below (``test_known_bug_*``) whose reason names the bug and a fix, and the
-property tests tolerate exactly that escape through :data:`KNOWN_ESCAPES` so that they keep
-guarding everything else. When a bug is fixed, its regression test XPASSes (and fails, being
-strict): remove the marker and the matching entry of ``KNOWN_ESCAPES``.
+Three escapes these properties found (an unknown charset, a Retry-After beyond what a
+datetime holds, a Link URL ``urlsplit`` refuses) are fixed; each keeps a regression test
+against a live FakeProcore below.
 """
 
 from __future__ import annotations
@@ -78,19 +76,6 @@ def examples(count: int) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-
-
-#: Non-SDK exceptions known to escape today, by bug; see the ``test_known_bug_*`` tests.
-KNOWN_ESCAPES: dict[str, tuple[type[BaseException], ...]] = {
-    # A Retry-After or X-Rate-Limit-Reset thousands of years away overflows a datetime.
-    "server-wait-overflow": (OverflowError,),
-    # A Link URL that urlsplit cannot parse (e.g. an unclosed IPv6 bracket).
-    "link-urlsplit": (ValueError,),
-}
-
-
-def tolerated(exc: BaseException, bug: str) -> bool:
-    return isinstance(exc, KNOWN_ESCAPES[bug]) and not isinstance(exc, ProcoreError)
 
 
 # -- strategies -------------------------------------------------------------------------------
@@ -337,25 +322,9 @@ def test_the_retry_wait_is_a_number_or_a_rate_limit_error(
             policy.plan(wait)
     except RateLimitError:
         pass
-    except Exception as exc:
-        if not tolerated(exc, "server-wait-overflow"):
-            raise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason=(
-        "SDK bug: RetryPolicy.server_wait computes `now + timedelta(seconds=retry_after)` "
-        "(and RetryPolicy.plan the same for reset_at), which overflows for a Retry-After of "
-        "about 3e11 s or more; the OverflowError escapes urllib3's retry loop and "
-        "Session.request. Fix: cap the wait before building datetimes (e.g. "
-        "min(seconds, 10**9)), or catch OverflowError and use datetime.max; a wait above "
-        "max_wait then raises RateLimitError as documented. Then remove "
-        "KNOWN_ESCAPES['server-wait-overflow']."
-    ),
-)
-def test_known_bug_a_far_retry_after_escapes_as_overflow() -> None:
+def test_a_far_retry_after_is_a_rate_limit_error() -> None:
     with FakeProcore(seed=0, rate_limits=None, clock=SandboxClock(frozen=True)) as sandbox:
         sandbox.faults.add(
             "GET",
@@ -475,26 +444,12 @@ def test_link_and_total_headers_give_items_or_a_procore_error(
         assert len(found) <= 5
     except ProcoreError:
         pass
-    except Exception as exc:
-        if not tolerated(exc, "link-urlsplit"):
-            raise
     # Every page was fetched from the API host, whatever host a Link named.
     assert adapter.urls
     assert all(url.startswith(API_URL + "/") for url in adapter.urls), adapter.urls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "SDK bug: pagination._page_param and PageIterator._on_api call urlsplit() on the "
-        "Link URL unguarded, so a next link such as <https://[::1/x?page=2> raises a bare "
-        "ValueError ('Invalid IPv6 URL') out of iteration. Fix: catch ValueError there and "
-        "raise ResponseFormatError naming the Link header (or stop paginating). Then remove "
-        "KNOWN_ESCAPES['link-urlsplit']."
-    ),
-)
-def test_known_bug_an_unparsable_link_escapes_as_value_error() -> None:
+def test_an_unparsable_link_is_a_procore_error() -> None:
     with FakeProcore(seed=0, rate_limits=None, clock=SandboxClock(frozen=True)) as sandbox:
         path = "/rest/v1.0/projects/100001/rfis"
         sandbox.faults.add(

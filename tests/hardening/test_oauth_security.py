@@ -290,19 +290,6 @@ def test_a_replayed_callback_is_refused(sandbox: FakeProcore, app: SandboxApp) -
     assert auth.store.load() == token
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SDK bug: UserLevelAuth.complete_authorization does not consume the flow's state. A "
-        "replayed callback (a browser reload, or an attacker) reaches the token endpoint, "
-        "where the reused code makes Procore (RFC 6749 4.1.2; FakeProcore does the same) "
-        "revoke the tokens it issued, logging the user out; and with pkce=False a callback "
-        "carrying the same state with another code is accepted (login CSRF once the state "
-        "has leaked). Fix: remember consumed states (a bounded set of hashes, under the "
-        "strategy's lock) and raise StateMismatchError for a state seen before, before any "
-        "token request."
-    ),
-)
 @pytest.mark.parametrize("pkce", [True, False], ids=["pkce", "no-pkce"])
 def test_a_state_is_single_use(sandbox: FakeProcore, app: SandboxApp, pkce: bool) -> None:
     auth = user_auth(sandbox, app, pkce=pkce)

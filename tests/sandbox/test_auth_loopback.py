@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 import requests
 
-from procore_dc import ConfigurationError, StateMismatchError, UserLevelAuth
+from procore_dc import (
+    ConfigurationError,
+    OAuthError,
+    ServiceAccountAuth,
+    StateMismatchError,
+    UserLevelAuth,
+)
 from procore_dc.auth.loopback import sign_in_with_browser
 from procore_dc.testing import FakeProcore
 
@@ -76,3 +82,61 @@ def test_a_non_loopback_redirect_is_refused() -> None:
     auth = UserLevelAuth("id", "secret", "https://app.example.com/callback")
     with pytest.raises(ConfigurationError, match="loopback"):
         sign_in_with_browser(auth, open_browser=False)
+
+
+def test_the_default_browser_is_opened_and_the_url_announced_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    opened: list[str] = []
+    pages: list[requests.Response] = []
+    browsers: list[threading.Thread] = []
+
+    def browser(url: str) -> bool:
+        # Like a real browser: it loads the page while sign_in_with_browser waits.
+        opened.append(url)
+        thread = threading.Thread(target=lambda: pages.append(requests.get(url, timeout=10)))
+        browsers.append(thread)
+        thread.start()
+        return True
+
+    monkeypatch.setattr("webbrowser.open", browser)
+    with FakeProcore(seed=0, rate_limits=None) as sandbox:
+        app = sandbox.create_app(redirect_uris=[redirect])
+        auth = UserLevelAuth(
+            app.client_id, app.client_secret, redirect, environment=sandbox.environment
+        )
+        token = sign_in_with_browser(auth, timeout=30)
+        browsers[0].join(10)
+    assert auth.store.load() == token
+    assert len(opened) == 1
+    assert f"Open this URL to sign in to Procore:\n  {opened[0]}" in capsys.readouterr().err
+    assert "Signed in" in pages[0].text
+
+
+def test_no_callback_in_time_is_an_oauth_error_and_frees_the_port() -> None:
+    port = free_port()
+    auth = UserLevelAuth("id", "secret", f"http://localhost:{port}/callback")
+    announced: list[str] = []
+    with pytest.raises(OAuthError, match="no sign-in callback arrived") as info:
+        sign_in_with_browser(auth, open_browser=False, timeout=0, announce=announced.append)
+    assert info.value.error == "timeout"
+    assert len(announced) == 1
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # released: a second attempt can listen again
+
+
+def test_a_busy_callback_port_is_a_configuration_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        auth = UserLevelAuth("id", "secret", f"http://127.0.0.1:{port}/callback")
+        with pytest.raises(ConfigurationError, match=f"cannot listen on 127.0.0.1:{port}"):
+            sign_in_with_browser(auth, open_browser=False, announce=lambda url: None)
+
+
+def test_only_user_level_auth_can_sign_in_with_a_browser() -> None:
+    auth = ServiceAccountAuth("id", "secret")
+    with pytest.raises(ConfigurationError, match="needs a UserLevelAuth"):
+        sign_in_with_browser(auth, open_browser=False)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from procore_dc import (
     PermissionDeniedError,
     ProcoreClient,
     ResponseFormatError,
+    RetryPolicy,
     ServerError,
 )
 from procore_dc.auth import ServiceAccountAuth
@@ -535,3 +536,34 @@ def test_client_from_env_reaches_a_local_sandbox() -> None:
         assert [c.id for c in client.companies.list()] == [8]
         token_requests = [r for r in sandbox.requests if r.path == "/oauth/token"]
         assert len(token_requests) == 1
+
+
+def test_a_segment_the_storage_refused_is_re_sent_in_full(
+    sandbox: FakeProcore, tmp_path: Path
+) -> None:
+    """A 503 from storage on a segment PUT: the retry rewinds the segment and sends all of it.
+
+    FakeProcore checks each segment's SHA-256 and MD5, so a retry that sent a partial or empty
+    body would be refused with a 400 instead of completing.
+    """
+    segment = 5 * 1024 * 1024
+    data = bytes(range(256)) * ((segment + 4096) // 256)  # two segments: 5 MiB and 4 KiB
+    path = tmp_path / "two-segments.bin"
+    path.write_bytes(data)
+    app = sandbox.default_app
+    auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
+    # No jitter: urllib3's first retry then waits 0 s, so the test does not sleep.
+    with ProcoreClient(auth, company_id=COMPANY, retry=RetryPolicy(jitter=False)) as client:
+        documents = client.company(COMPANY).project(PROJECT).documents
+        fault = sandbox.faults.add("PUT", "/s3/segments/*/0", "status", status=503, times=1)
+        before = len(sandbox.requests)
+        try:
+            file = documents.upload_file(path, segment_size=segment)
+        finally:
+            sandbox.faults.remove(fault)
+        puts = [r.path.rsplit("/", 1)[1] for r in sandbox.requests[before:] if r.method == "PUT"]
+        assert puts == ["0", "0", "1"]
+        assert file.size == len(data)
+        downloaded = io.BytesIO()
+        assert documents.download(file, to=downloaded) == len(data)
+    assert downloaded.getvalue() == data

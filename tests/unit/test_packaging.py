@@ -35,3 +35,24 @@ def test_package_ships_py_typed() -> None:
 def test_public_names_are_exported() -> None:
     for name in procore_dc.__all__:
         assert hasattr(procore_dc, name), name
+
+
+def test_ci_enforces_the_coverage_gate_the_network_guard_and_the_secret_scan() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^OVERALL_MINIMUM=95$", ci, re.MULTILINE)
+    assert re.search(r"^CORE_MINIMUM=100$", ci, re.MULTILINE)
+    core = re.search(r'^CORE_MODULES="(.+)"$', ci, re.MULTILINE)
+    assert core is not None
+    assert set(core.group(1).split(",")) == {
+        "procore_dc/auth/*",
+        "procore_dc/retry.py",
+        "procore_dc/rate_limit.py",
+        "procore_dc/session.py",
+        "procore_dc/pagination.py",
+    }
+    assert '--fail-under="$OVERALL_MINIMUM"' in ci
+    assert '--include="$CORE_MODULES" --fail-under="$CORE_MINIMUM"' in ci
+    assert "python .ci/secret_scan.py" in ci
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "--allow-hosts=127.0.0.1,::1,localhost" in pyproject
+    assert 'patch = ["subprocess"]' in pyproject

@@ -332,3 +332,111 @@ def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> 
     assert result == plain == "frame"
     assert captured[:3] == [{"id": 0}, {"id": 1}, {"id": 2}]  # repr=False fields left out
     assert captured[3] == {"id": 0, "name": "item 0"}
+
+
+# -- servers that page oddly ----------------------------------------------------------------
+
+
+def page_reply(
+    items: list[Any], *, link: Optional[str] = None, total: Optional[str] = None
+) -> Reply:
+    headers = [("Content-Type", "application/json")]
+    if link is not None:
+        headers.append(("Link", f'<{link}>; rel="next"'))
+    if total is not None:
+        headers.append(("Total", total))
+    return Reply(200, tuple(headers), json.dumps(items).encode())
+
+
+@pytest.mark.parametrize("total", ["many", "1e3", "-5", "9" * 19, "\u00b2", " "])
+def test_unreadable_total_header_is_ignored(total: str) -> None:
+    script = [page_reply([{"id": 1}], link="/x?page=2", total=total), page_reply([{"id": 2}])]
+    with LoopbackServer(script) as server:
+        iterator = session_for(server).paginate("/x")
+        assert iterator.total is None
+        assert iterator.to_list() == [{"id": 1}, {"id": 2}]
+
+
+def test_next_link_without_a_page_parameter_still_counts_pages() -> None:
+    script = [
+        page_reply([{"id": 1}], link="/x?cursor=abc"),
+        page_reply([{"id": 2}], link="/x?cursor=def"),
+        page_reply([{"id": 3}]),
+    ]
+    with LoopbackServer(script) as server:
+        pages = list(session_for(server).paginate("/x").pages())
+    assert [(p.number, p.items) for p in pages] == [
+        (1, ({"id": 1},)),
+        (2, ({"id": 2},)),
+        (3, ({"id": 3},)),
+    ]
+    assert [r.target for r in server.requests][1:] == ["/x?cursor=abc", "/x?cursor=def"]
+
+
+def test_total_reached_ends_iteration_even_if_the_link_says_next() -> None:
+    script = [page_reply([{"id": 1}, {"id": 2}], link="/x?page=2", total="2")]
+    with LoopbackServer(script) as server:
+        assert len(session_for(server).paginate("/x").to_list()) == 2
+    assert len(server.requests) == 1
+
+
+def test_an_empty_page_ends_iteration_even_if_the_link_says_next() -> None:
+    script = [
+        page_reply([{"id": 1}], link="/x?page=2"),
+        page_reply([], link="/x?page=3"),
+        page_reply([{"id": "never fetched"}]),
+    ]
+    with LoopbackServer(script) as server:
+        pages = list(session_for(server).paginate("/x").pages())
+    assert [p.number for p in pages] == [1]
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("body", [b"null", b"", b"  "])
+def test_a_null_or_empty_body_is_an_empty_page(body: bytes) -> None:
+    with LoopbackServer([Reply(200, (("Content-Type", "application/json"),), body)]) as server:
+        iterator = session_for(server).paginate("/x")
+        assert iterator.to_list() == []
+        assert iterator.total is None
+
+
+def test_a_relative_next_link_is_joined_to_the_api_url() -> None:
+    script = [page_reply([{"id": 1}], link="/rest/v1.0/x?page=2&per_page=1"), page_reply([])]
+    with LoopbackServer(script) as server:
+        list(session_for(server).paginate("/rest/v1.0/x", per_page=1))
+    assert server.requests[1].target == "/rest/v1.0/x?page=2&per_page=1"
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    ["https://api.example.invalid", "http://127.0.0.2:1", "http://LOCALHOST:9"],
+)
+def test_a_next_link_on_another_host_is_followed_on_the_api_host(foreign: str) -> None:
+    # The token must never follow a Link header to another host: only its path is kept.
+    script = [
+        page_reply([{"id": 1}], link=f"{foreign}/rest/v1.0/x?page=2&per_page=1"),
+        page_reply([{"id": 2}], link=f"{foreign}/rest/v1.0/x"),
+        page_reply([{"id": 3}]),
+    ]
+    with LoopbackServer(script) as server:
+        items = session_for(server).paginate("/rest/v1.0/x", per_page=1).to_list()
+    assert [i["id"] for i in items] == [1, 2, 3]
+    assert [r.target for r in server.requests][1:] == [
+        "/rest/v1.0/x?page=2&per_page=1",
+        "/rest/v1.0/x",
+    ]
+    assert all(
+        r.header("Authorization") == "Bearer token-one-aaaaaaaaaaaa" for r in server.requests
+    )
+
+
+def test_to_dataframe_keeps_plain_values_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    captured: list[Any] = []
+    fake = types.ModuleType("pandas")
+    fake.DataFrame = types.SimpleNamespace(from_records=captured.extend)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pandas", fake)
+    pager = Pager(3)
+    with LoopbackServer([pager]) as server:
+        pager.base = server.url
+        session_for(server).paginate("/x", structure=lambda m: m["id"] * 10).to_dataframe()
+    assert captured == [0, 10, 20]

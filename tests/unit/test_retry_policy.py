@@ -5,13 +5,21 @@ from __future__ import annotations
 from email.utils import formatdate
 
 import pytest
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from session_fakes import T0, FakeTime
-from urllib3.exceptions import ConnectTimeoutError
+from urllib3 import HTTPResponse
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+)
+from urllib3.util.retry import Retry
 
 from procore_dc import RateLimitError, RetryPolicy
-from procore_dc.retry import begin_call
+from procore_dc.retry import attempts_made, begin_call, continue_after_body_error, describe_error
 
 
 def waits_after_errors(policy: RetryPolicy, failures: int) -> None:
@@ -108,3 +116,59 @@ def test_policies_compare_by_settings_not_by_injected_callables() -> None:
     assert RetryPolicy(sleep=lambda s: None) == RetryPolicy()
     assert RetryPolicy(max_wait=5) != RetryPolicy()
     assert "sleep" not in repr(RetryPolicy())
+
+
+@pytest.mark.parametrize("name", ["retry-after", "RETRY-AFTER", "rEtRy-AfTeR"])
+def test_server_wait_reads_retry_after_in_any_case_from_a_plain_dict(name: str) -> None:
+    # Headers are not always a case-insensitive mapping (urllib3 1.26 hands plain dicts around).
+    wait, reset_at = RetryPolicy(clock=lambda: T0).server_wait(503, {name: "9"})
+    assert wait == 9.0
+    assert reset_at is not None
+    assert reset_at.timestamp() == T0 + 9
+
+
+def test_a_rate_limit_error_carries_the_request_id_in_any_case() -> None:
+    policy = RetryPolicy(clock=lambda: T0, max_wait=1)
+    with pytest.raises(RateLimitError) as caught:
+        policy.plan(5.0, headers={"x-request-id": "req-7"})
+    assert caught.value.request_id == "req-7"
+
+
+REFUSED = NewConnectionError(None, "refused")
+ABORTED = ProtocolError("Connection aborted.", ConnectionResetError(104))
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        (MaxRetryError(None, "/x", reason=REFUSED), "NewConnectionError"),
+        (ABORTED, "ProtocolError(ConnectionResetError)"),
+        (ConnectTimeoutError("slow"), "ConnectTimeoutError"),
+    ],
+)
+def test_describe_error_names_the_root_failure_without_its_message(
+    error: BaseException, name: str
+) -> None:
+    assert describe_error(error) == name
+
+
+def test_a_retry_without_observer_still_honours_retry_after() -> None:
+    time = FakeTime()
+    policy = RetryPolicy(clock=time.clock, sleep=time.sleep, random=lambda: 0.5)
+    begin_call("GET", "http://127.0.0.1/x")
+    retry = policy.make_retry()  # nobody listening for headers
+    response = HTTPResponse(body=b"", headers={"Retry-After": "3"}, status=503)
+    retry = retry.increment(method="GET", url="/x", response=response)
+    retry.sleep(response)
+    assert time.sleeps == [3.25]  # Retry-After plus jitter (0.5 * backoff_factor 0.5)
+    assert attempts_made() == 2
+
+
+@pytest.mark.parametrize("raw", [None, HTTPResponse(body=b"", status=200, retries=Retry(3))])
+def test_a_body_error_outside_our_retry_loop_is_not_retried(raw: object) -> None:
+    # A response that did not come through a RetryPolicy adapter has no budget to continue.
+    time = FakeTime()
+    response = requests.Response()
+    response.raw = raw
+    assert continue_after_body_error(response, "GET", OSError("cut")) is False
+    assert time.sleeps == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ from procore_dc import (
     MemoryTokenStore,
     OAuthError,
     ServiceAccountAuth,
+    Token,
     TransportError,
 )
 
@@ -224,6 +226,7 @@ def test_from_env_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None
         ((CLIENT_ID, CLIENT_SECRET), {"environment": "sandbox"}, "Environment"),
         ((CLIENT_ID, CLIENT_SECRET), {"store": {}}, "TokenStore"),
         ((CLIENT_ID, CLIENT_SECRET), {"leeway": -1}, "leeway"),
+        ((CLIENT_ID, CLIENT_SECRET), {"http": object()}, "plain requests.Session"),
     ],
 )
 def test_bad_arguments_are_configuration_errors(
@@ -265,3 +268,77 @@ def test_revoke_posts_the_token_and_empties_the_store(fake: FakeOAuth) -> None:
     assert sent.form["client_secret"] == CLIENT_SECRET
     assert store.load() is None
     assert auth.ensure_valid().access_token != token.access_token  # a DMSA just fetches anew
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "null",
+        [["access_token", "a"]],
+        {"access_token": "a", "token_type": "bearer", "scope": 5},
+    ],
+)
+def test_an_unreadable_token_answer_is_an_oauth_error(fake: FakeOAuth, body: object) -> None:
+    # oauthlib assumes a JSON object; anything else must surface as our error, not its crash.
+    auth = ServiceAccountAuth(
+        CLIENT_ID, CLIENT_SECRET, environment=ENV, clock=FakeClock(), http=fake.session()
+    )
+    fake.script.append((200, body))
+    with pytest.raises(OAuthError) as caught:
+        auth.ensure_valid()
+    assert caught.value.error == "invalid_response"
+    assert CLIENT_SECRET not in str(caught.value)
+    assert auth.store.load() is None
+    assert auth.ensure_valid().access_token.startswith("access-")  # the next answer is fine
+
+
+@pytest.mark.parametrize(
+    ("step", "error", "match"),
+    [
+        # Refused before a byte left (urllib3 1.26 shape): nothing sent, safe to retry.
+        (
+            requests.exceptions.ConnectionError(ConnectionRefusedError(111, "refused")),
+            TransportError,
+            "could not connect",
+        ),
+        # An answer arrived but could not be decoded: the outcome is unknown.
+        (requests.exceptions.ContentDecodingError("bad gzip"), TransportError, "no answer"),
+        ((302, {}), OAuthError, "redirected"),
+    ],
+)
+def test_token_endpoint_failures_are_typed(
+    auth: ServiceAccountAuth, fake: FakeOAuth, step: object, error: type, match: str
+) -> None:
+    fake.script.append(step)  # type: ignore[arg-type]
+    with pytest.raises(error, match=match) as info:
+        auth.ensure_valid()
+    assert CLIENT_SECRET not in str(info.value)
+    assert auth.store.load() is None
+    assert auth.ensure_valid().access_token  # the next attempt works
+
+
+def test_a_redirecting_token_endpoint_is_not_followed(
+    auth: ServiceAccountAuth, fake: FakeOAuth
+) -> None:
+    fake.script.append((307, {}))
+    with pytest.raises(OAuthError) as info:
+        auth.ensure_valid()
+    assert info.value.error == "unexpected_redirect"
+    assert info.value.status_code == 307
+    assert len(fake.requests) == 1  # the form (with the secret) went nowhere else
+
+
+def test_an_ipv6_loopback_api_gets_the_header_on_its_own_port_only() -> None:
+    env = Environment.local("http://[::1]:8080")
+    store = MemoryTokenStore()
+    now = FakeClock()
+    store.save(Token("ipv6-token-zzzzzzzzzzzz", expires_at=now() + timedelta(hours=1)))
+    auth = ServiceAccountAuth(CLIENT_ID, CLIENT_SECRET, environment=env, store=store, clock=now)
+
+    def header(url: str) -> object:
+        return auth(requests.Request("GET", url).prepare()).headers.get("Authorization")
+
+    assert header("http://[::1]:8080/rest/v1.0/me") == "Bearer ipv6-token-zzzzzzzzzzzz"
+    assert header("http://[::1]:8081/rest/v1.0/me") is None
+    assert header("http://127.0.0.1:8080/rest/v1.0/me") is None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
 
 import pytest
 import requests
@@ -29,7 +33,7 @@ from procore_dc import (
     __version__,
 )
 from procore_dc.rate_limit import RateLimitState
-from procore_dc.session import response_json
+from procore_dc.session import _bearer_token, _check_complete, response_json
 
 JSON = (("Content-Type", "application/json; charset=utf-8"),)
 
@@ -549,3 +553,205 @@ def test_head_with_content_length_and_no_body_is_fine(server: LoopbackServer) ->
     response = make(server).request("HEAD", "/rest/v1.0/files/1")
     assert response.status_code == 200
     assert len(server.requests) == 1
+
+
+# -- configuration and URL edge cases -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"retry": {"max_attempts": 3}}, "retry must be a RetryPolicy, got dict"),
+        ({"requests_session": object()}, "requests_session must be a requests.Session"),
+        ({"user_agent": ""}, "user_agent must be a one-line string"),
+        ({"user_agent": "acme\nX-Injected: 1"}, "user_agent must be a one-line string"),
+        ({"user_agent": 21}, "user_agent must be a one-line string"),
+    ],
+)
+def test_bad_session_options_are_configuration_errors(
+    server: LoopbackServer, kwargs: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        make(server, **kwargs)
+
+
+def test_a_single_number_timeout_applies_to_connect_and_read(server: LoopbackServer) -> None:
+    session = make(server, timeout=7)
+    assert session.timeout == 7.0
+    assert isinstance(session.timeout, float)
+    assert session.request("GET", "/x", timeout=2.5).json() == {"ok": True}  # per call too
+
+
+def test_repr_names_the_environment_and_company_but_no_token(server: LoopbackServer) -> None:
+    text = repr(make(server, company_id=8))
+    assert text.startswith("Session(environment='local'")
+    assert f"api_url='{server.url}'" in text
+    assert "company_id=8" in text
+    assert "token-one" not in text
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "kwargs", "match"),
+    [
+        ("GET", 42, {}, "expected a path such as /rest/v1.0/me or a URL, got int"),
+        ("GET", "http://[::1/x", {}, "not a valid path or URL"),
+        ("GET", "http://127.0.0.1:99999/x", {}, "not a valid URL"),
+        ("GET", "ftp://127.0.0.1/file", {"authenticated": False}, "only http"),
+        ("GE T", "/x", {}, "method must be an HTTP method"),
+        (None, "/x", {}, "method must be an HTTP method"),
+    ],
+)
+def test_bad_targets_and_methods_fail_before_sending(
+    server: LoopbackServer, method: Any, target: Any, kwargs: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(match)):
+        make(server).request(method, target, **kwargs)
+    assert server.requests == []
+
+
+def test_lowercase_method_is_sent_upper_case(server: LoopbackServer) -> None:
+    make(server).request(" patch ", "/x", json={})
+    assert server.requests[0].method == "PATCH"
+
+
+# -- 401 edge cases -----------------------------------------------------------------------
+
+
+def test_401_after_a_redirect_to_another_host_burns_no_refresh() -> None:
+    # requests drops Authorization when a redirect leaves the host; a 401 from there refused
+    # no token of ours, so renewing (and spending a rotating refresh token) would be wrong.
+    with LoopbackServer([Reply(401, JSON, b'{"message": "sign in"}')]) as other:
+        elsewhere = other.url.replace("127.0.0.1", "localhost")
+        with LoopbackServer([Reply(302, (("Location", f"{elsewhere}/login"),), b"")]) as api:
+            auth = FakeAuth(Environment.local(api.url))
+            session = make(api, auth=auth)
+            with pytest.raises(AuthenticationError, match="sign in"):
+                session.get_json("/rest/v1.0/me")
+    assert auth.refreshes == []
+    assert api.requests[0].header("Authorization") == "Bearer token-one-aaaaaaaaaaaa"
+    assert [r.header("Authorization") for r in other.requests] == [None]
+
+
+def test_401_replays_a_seekable_file_body_from_its_start(server: LoopbackServer) -> None:
+    server.script = [Reply(401), Reply(201, JSON, b'{"id": 3}')]
+    auth = FakeAuth(Environment.local(server.url))
+    body = io.BytesIO(b"prefix-skipped|file payload")
+    body.seek(len(b"prefix-skipped|"))  # requests replays from where the body started
+    response = make(server, auth=auth).request("POST", "/upload", data=body)
+    assert response.status_code == 201
+    assert [r.body for r in server.requests] == [b"file payload", b"file payload"]
+    assert len(auth.refreshes) == 1
+
+
+def test_401_on_an_unrewindable_stream_is_raised_without_a_refresh(
+    server: LoopbackServer,
+) -> None:
+    server.script = [Reply(401, JSON, b'{"message": "expired"}'), Reply(201, JSON, b"{}")]
+    auth = FakeAuth(Environment.local(server.url))
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"streamed once")
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:  # a pipe cannot seek: tell() raises OSError
+        headers = {"Content-Length": str(len(b"streamed once"))}
+        with pytest.raises(AuthenticationError, match="expired"):
+            make(server, auth=auth).request("POST", "/upload", data=pipe, headers=headers)
+    assert auth.refreshes == []  # the body cannot be sent twice, so the token is not renewed
+    assert [r.body for r in server.requests] == [b"streamed once"]
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        (None, None),
+        ("", None),
+        ("Basic dXNlcjpwYXNz", None),
+        ("Bearer ", None),
+        ("Bearer   ", None),
+        ("bearer abc.def", "abc.def"),
+        ("Bearer  padded ", "padded"),
+    ],
+)
+def test_only_bearer_tokens_count_as_refused(header: Optional[str], token: Optional[str]) -> None:
+    assert _bearer_token(header) == token
+
+
+# -- transport edge cases -----------------------------------------------------------------
+
+
+class _RaisingAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+        self.sent = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        self.sent += 1
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "explained"),
+    [
+        (requests.exceptions.ConnectTimeout("pool timed out"), "timed out connecting to Procore"),
+        (requests.exceptions.SSLError("bad handshake"), "the TLS handshake or connection failed"),
+        (requests.exceptions.InvalidHeader("bad"), "the request failed (InvalidHeader)"),
+    ],
+)
+def test_transport_failures_are_explained(
+    server: LoopbackServer, error: Exception, explained: str
+) -> None:
+    http = requests.Session()
+    adapter = _RaisingAdapter(error)
+    http.mount(server.url + "/", adapter)
+    session = make(server, requests_session=http)
+    with pytest.raises(TransportError) as caught:
+        session.get_json("/x")
+    assert str(caught.value).startswith(explained)
+    assert caught.value.__cause__ is error
+    assert adapter.sent == 1
+
+
+def test_a_gzip_body_shorter_than_content_length_is_not_truncation(
+    server: LoopbackServer,
+) -> None:
+    # Content-Length counts the compressed bytes; the decoded "[]" is far shorter.
+    compressed = gzip.compress(b"[]")
+    assert len(compressed) > 2
+    headers = (*JSON, ("Content-Encoding", "gzip"))
+    server.script = [Reply(200, headers, compressed)]
+    assert make(server).get_json("/x") == []
+    assert len(server.requests) == 1
+
+
+def test_a_short_body_is_detected_even_where_urllib3_does_not_check() -> None:
+    # urllib3 1.26 returns a short body silently; the session's own check catches it.
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["Content-Length"] = "100"
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="10 of the 100 bytes"):
+        _check_complete(response, b"0123456789")
+    _check_complete(response, b"x" * 100)  # complete: no error
+
+
+def test_a_window_that_already_reset_does_not_pause(server: LoopbackServer) -> None:
+    time = FakeTime()
+    server.script = [Reply(200, limit_headers(0, T0 - 5), b"{}")]
+    session = make(server, time)
+    session.get_json("/one")
+    assert session.rate_limit.remaining == 0
+    session.get_json("/two")
+    assert time.sleeps == []
+    assert len(server.requests) == 2
+
+
+def test_rate_limit_wait_is_zero_unless_the_window_is_spent_and_its_reset_known() -> None:
+    state = RateLimitState()
+    now = datetime.fromtimestamp(T0, tz=timezone.utc)
+    assert state.wait_seconds(now) == 0.0  # nothing heard yet
+    state.update({"X-Rate-Limit-Remaining": "0"})
+    assert state.wait_seconds(now) == 0.0  # spent, but no reset time to wait for
+    state.update({"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(T0) + 12)})
+    assert state.wait_seconds(now) == 12.0
+    assert state.wait_seconds(now + timedelta(seconds=20)) == 0.0  # already reset
+    state.update({"X-Rate-Limit-Remaining": "4", "X-Rate-Limit-Reset": str(int(T0) + 60)})
+    assert state.wait_seconds(now) == 0.0  # a new window with requests left

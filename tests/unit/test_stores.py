@@ -218,3 +218,62 @@ def test_home_is_expanded_and_repr_shows_only_the_path(
     assert store.path == tmp_path / "tokens" / "t.json"
     store.save(token())
     assert "access-token" not in repr(store)
+
+
+def test_a_token_path_that_is_a_folder_gives_a_configuration_error(tmp_path: Path) -> None:
+    folder = tmp_path / "token.json"
+    folder.mkdir()
+    with pytest.raises(ConfigurationError, match="cannot read the token file") as info:
+        FileTokenStore(folder).load()
+    assert str(folder) in str(info.value)
+
+
+def test_saving_something_that_is_not_a_token_is_refused(tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "token.json")
+    with pytest.raises(ConfigurationError, match="expected a Token, got dict"):
+        store.save(token().to_dict())  # type: ignore[arg-type]
+    assert not store.path.exists()
+
+
+def test_a_temp_file_that_cannot_be_created_fails_cleanly(tmp_path: Path) -> None:
+    # 240 characters fit a file name; ".<name>.<16 hex>.tmp" does not (NAME_MAX is 255).
+    path = tmp_path / ("t" * 235 + ".json")
+    store = FileTokenStore(path)
+    with pytest.raises(ConfigurationError, match="cannot write the token file"):
+        store.save(token())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_that_cannot_be_opened_fails_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / ("t" * 248 + ".json")  # 253 characters; "<name>.lock" is 258
+    store = FileTokenStore(path)
+    with pytest.raises(ConfigurationError, match="cannot open the lock file"), store.lock():
+        pass
+    assert list(tmp_path.iterdir()) == []
+    assert store.load() is None  # reading needs no lock
+
+
+def test_an_interrupted_lock_wait_closes_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import procore_dc.auth.stores as stores
+
+    def interrupted(fd: int, operation: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while another process holds the lock
+
+    store = FileTokenStore(tmp_path / "token.json")
+    before = set(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(stores.fcntl, "flock", interrupted)
+    with pytest.raises(KeyboardInterrupt), store.lock():
+        pass
+    monkeypatch.undo()
+    assert set(os.listdir("/proc/self/fd")) == before  # no descriptor leaked
+    with store.lock():  # and the store still works
+        store.save(token())
+
+
+def test_deleting_from_a_folder_that_does_not_exist_is_quiet(tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "never-made" / "token.json")
+    store.delete()
+    assert store.load() is None
+    assert not (tmp_path / "never-made").exists()

@@ -66,6 +66,8 @@ def test_from_response_without_expires_in_uses_the_documented_default() -> None:
         {"access_token": ACCESS, "expires_in": "x"},
         {"access_token": ACCESS, "expires_in": -1},
         {"access_token": ACCESS, "refresh_token": 3},
+        {"access_token": ACCESS, "token_type": 7},
+        {"access_token": ACCESS, "token_type": ["bearer"]},
         ["not", "a", "mapping"],
     ],
 )
@@ -159,3 +161,17 @@ def test_round_trip_and_masking_for_any_secret(access: str, refresh: str, second
     assert Token.from_dict(token.to_dict()) == token
     assert access not in repr(token)
     assert refresh not in str(token)
+
+
+def test_from_response_turns_a_scalar_scope_into_text() -> None:
+    token = Token.from_response({"access_token": ACCESS, "scope": 5}, T0)
+    assert token.scope == "5"
+    assert Token.from_dict(token.to_dict()).scope == "5"
+
+
+@pytest.mark.parametrize("when", ["2026-01-01T12:00:00+00:00", 1767268800])
+def test_times_that_are_not_datetimes_are_refused_by_type(when: object) -> None:
+    with pytest.raises(ConfigurationError, match="expected a datetime, got"):
+        Token.from_response({"access_token": ACCESS}, when)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="expected a datetime, got"):
+        make().expired(now=when)  # type: ignore[arg-type]

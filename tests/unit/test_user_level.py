@@ -133,6 +133,11 @@ def test_flow_round_trips_through_json_and_hides_secrets(auth: UserLevelAuth) ->
         AuthorizationFlow.from_dict({"url": "x", "redirect_uri": "y", "created_at": "z"})
     with pytest.raises(ConfigurationError, match="created_at"):
         AuthorizationFlow.from_dict({**flow.to_dict(), "created_at": "soon"})
+    with pytest.raises(ConfigurationError, match="must be a mapping"):
+        AuthorizationFlow.from_dict(json.dumps(flow.to_dict()))  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="code_verifier is not a string") as info:
+        AuthorizationFlow.from_dict({**flow.to_dict(), "code_verifier": 12345})
+    assert flow.state not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -142,6 +147,22 @@ def test_flow_round_trips_through_json_and_hides_secrets(auth: UserLevelAuth) ->
 def test_unsafe_redirect_uris_are_refused_before_any_socket(redirect: str) -> None:
     with pytest.raises(ConfigurationError):
         UserLevelAuth(CLIENT_ID, CLIENT_SECRET, redirect, environment=ENV)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"client_secret": 12345}, "client_secret must be a string"),
+        ({"http": object()}, "http must be a plain requests.Session"),
+    ],
+)
+def test_bad_user_level_arguments_are_configuration_errors(
+    kwargs: dict[str, Any], match: str
+) -> None:
+    options: dict[str, Any] = {"client_secret": CLIENT_SECRET, **kwargs}
+    secret = options.pop("client_secret")
+    with pytest.raises(ConfigurationError, match=match):
+        UserLevelAuth(CLIENT_ID, secret, REDIRECT_URI, environment=ENV, **options)
 
 
 def test_loopback_environment_works_without_the_insecure_transport_switch(
@@ -233,6 +254,29 @@ def test_state_is_compared_with_compare_digest(
     assert len(calls) == 1
 
 
+def test_a_used_state_is_refused_and_the_memory_is_bounded(
+    auth: UserLevelAuth, fake: FakeOAuth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import procore_dc.auth.user_level as module
+
+    monkeypatch.setattr(module, "USED_STATES_KEPT", 2)
+    flows = [auth.start_authorization() for _ in range(3)]
+    urls = [callback(f, code=fake.issue_code(f.code_verifier), state=f.state) for f in flows]
+    auth.complete_authorization(flows[0], urls[0])
+    sent = len(fake.requests)
+    with pytest.raises(StateMismatchError, match="already used"):
+        auth.complete_authorization(flows[0], urls[0])
+    assert len(fake.requests) == sent  # refused before any token request
+    auth.complete_authorization(flows[1], urls[1])
+    auth.complete_authorization(flows[2], urls[2])
+    # Only the two newest states are remembered: the oldest went first.
+    first = module.hashlib.sha256(flows[0].state.encode()).digest()
+    assert len(auth._used_states) == 2
+    assert first not in auth._used_states
+    with pytest.raises(StateMismatchError, match="already used"):
+        auth.complete_authorization(flows[2], urls[2])
+
+
 def test_a_doubled_state_is_refused(auth: UserLevelAuth, fake: FakeOAuth) -> None:
     flow = auth.start_authorization()
     url = f"{REDIRECT_URI}?code=c&state={flow.state}&state={flow.state}"
@@ -260,6 +304,26 @@ def test_a_callback_on_another_path_is_refused(auth: UserLevelAuth) -> None:
         auth.complete_authorization(
             flow, f"https://app.example.test/other?code=c&state={flow.state}"
         )
+
+
+def test_a_callback_without_a_code_is_refused_without_a_token_request(
+    auth: UserLevelAuth, fake: FakeOAuth
+) -> None:
+    flow = auth.start_authorization()
+    for url in (callback(flow, state=flow.state), callback(flow, code="", state=flow.state)):
+        with pytest.raises(OAuthError, match="no authorization code") as info:
+            auth.complete_authorization(flow, url)
+        assert info.value.error == "invalid_request"
+    assert fake.requests == []
+
+
+def test_a_callback_that_is_not_a_url_string_is_a_configuration_error(
+    auth: UserLevelAuth, fake: FakeOAuth
+) -> None:
+    flow = auth.start_authorization()
+    with pytest.raises(ConfigurationError, match="callback's full URL"):
+        auth.complete_authorization(flow, {"code": "c", "state": flow.state})  # type: ignore[arg-type]
+    assert fake.requests == []
 
 
 def test_a_refused_code_is_invalid_grant(auth: UserLevelAuth, fake: FakeOAuth) -> None:
@@ -395,12 +459,23 @@ def test_a_server_error_on_refresh_keeps_the_refresh_token(
     assert auth.ensure_valid().refresh_token != first.refresh_token
 
 
+UNREADABLE_TOKEN_BODIES = [
+    "<html>proxy</html>",
+    [],
+    "null",
+    [["access_token", "a"]],
+    {"access_token": "a", "token_type": "bearer", "scope": 5},
+    {"access_token": "a", "token_type": "bearer", "expires_in": "soon"},
+]
+
+
+@pytest.mark.parametrize("body", UNREADABLE_TOKEN_BODIES)
 def test_an_unreadable_refresh_answer_marks_the_token_spent(
-    auth: UserLevelAuth, fake: FakeOAuth, clock: FakeClock
+    auth: UserLevelAuth, fake: FakeOAuth, clock: FakeClock, body: Any
 ) -> None:
     sign_in(auth, fake)
     clock.advance(6000)
-    fake.script.append((200, "<html>proxy</html>"))
+    fake.script.append((200, body))
     with pytest.raises(OAuthError, match="sign in again"):
         auth.ensure_valid()
     stored = auth.store.load()
@@ -419,6 +494,37 @@ def test_a_connect_failure_on_refresh_keeps_the_refresh_token(
     stored = auth.store.load()
     assert stored is not None
     assert stored.refresh_token == first.refresh_token
+
+
+def test_a_failing_token_endpoint_leaves_a_still_valid_token_in_use(
+    auth: UserLevelAuth, fake: FakeOAuth, clock: FakeClock
+) -> None:
+    first = sign_in(auth, fake)
+    clock.advance(5400 - 200)  # inside the leeway, not expired
+    fake.script.append((503, {"error": "temporarily_unavailable"}))
+    assert auth.ensure_valid() == first  # the proactive renewal failed; the token still works
+    assert len(fake.token_requests("refresh_token")) == 1
+    assert auth.ensure_valid() == first  # held for a while: no request per call
+    assert len(fake.token_requests("refresh_token")) == 1
+    clock.advance(300)  # now expired: a 5xx is an error again
+    fake.script.append((500, {"error": "server_error"}))
+    with pytest.raises(OAuthError) as info:
+        auth.ensure_valid()
+    assert info.value.status_code == 500
+    stored = auth.store.load()
+    assert stored is not None
+    assert stored.refresh_token == first.refresh_token  # a 5xx did not spend it
+
+
+def test_a_refused_proactive_renewal_is_not_hidden(
+    auth: UserLevelAuth, fake: FakeOAuth, clock: FakeClock
+) -> None:
+    sign_in(auth, fake)
+    clock.advance(5400 - 200)
+    fake.script.append((401, {"error": "invalid_client"}))
+    with pytest.raises(OAuthError) as info:
+        auth.ensure_valid()
+    assert info.value.error == "invalid_client"
 
 
 def test_not_signed_in_raises_without_a_request(auth: UserLevelAuth, fake: FakeOAuth) -> None:
