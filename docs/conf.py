@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from procore_dc import __version__  # noqa: E402
+from procore_dc import __version__
 
 project = "procore-dc"
 author = "The procore-dc developers"
-copyright = "2026, The procore-dc developers"  # noqa: A001
+copyright = "2026, The procore-dc developers"
 release = __version__
 version = __version__
 
