@@ -29,7 +29,7 @@ from procore_dc.session import response_json
 if TYPE_CHECKING:
     from procore_dc.session import Session
 
-__all__ = ["Page", "PageIterator"]
+__all__ = ["OffsetPageIterator", "Page", "PageIterator"]
 
 log = get_logger(__name__)
 
@@ -347,6 +347,37 @@ class PageIterator(Generic[T]):
             return link
         log.debug("next link names another host; following its path on the API host")
         return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class OffsetPageIterator(PageIterator[T]):
+    """A :class:`PageIterator` for the few v1.0 lists that page by offset.
+
+    Webhook deliveries take ``page_start`` (an item offset) and ``page_size`` and send no
+    ``Link`` or ``Total`` header. A full page means there may be more, so the next one is
+    asked for; a short or empty page ends the walk. Prefetching needs a total, so it never
+    happens here.
+
+    .. code-block:: python
+
+        deliveries = OffsetPageIterator(session, "/rest/v1.0/webhooks/hooks/5/deliveries",
+                                        params={"company_id": 8}, per_page=100)
+    """
+
+    def _fetch(self, number: int, link: Optional[str]) -> Page[T]:
+        size = self._per_page
+        params = {**self._params, "page_start": (number - 1) * size, "page_size": size}
+        response = self._session.request(
+            "GET", self._path, params=params, company_id=self._company_id
+        )
+        try:
+            items = self._items(response)
+        finally:
+            response.close()
+        if number == self._start:
+            self._total_known = True  # the endpoint has no total: it stays None
+        # A synthetic link keeps the shared walk going; only its page number is read.
+        next_url = f"{self._path}?page={number + 1}" if len(items) >= size else None
+        return Page(items=items, number=number, total=None, next_url=next_url)
 
 
 @attrs.frozen

@@ -499,6 +499,11 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
         company.project(PROJECT).rfis.create("Second RFI", question="Q?")
         assert sandbox.webhooks.flush()
         assert receiver.refused == 1
+        # Deliveries page by page_start/page_size: a page of one still walks them all.
+        everything = company.webhooks.deliveries(hook.id).list().to_list()
+        assert len(everything) >= 3
+        one_by_one = company.webhooks.deliveries(hook.id).list(per_page=1).to_list()
+        assert [d.event_id for d in one_by_one] == [d.event_id for d in everything]
         company.webhooks.triggers(hook.id).delete(trigger.id)
         company.webhooks.hooks.delete(hook.id)
         assert hook.id not in [h.id for h in company.webhooks.hooks.list()]

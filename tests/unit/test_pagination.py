@@ -440,3 +440,60 @@ def test_to_dataframe_keeps_plain_values_as_they_are(monkeypatch: pytest.MonkeyP
         pager.base = server.url
         session_for(server).paginate("/x", structure=lambda m: m["id"] * 10).to_dataframe()
     assert captured == [0, 10, 20]
+
+
+class OffsetPager:
+    """Answers ``?page_start=&page_size=`` like webhook deliveries: no Link, no Total."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __call__(self, request: Recorded) -> Reply:
+        query = dict(parse_qsl(urlsplit(request.target).query))
+        start, size = int(query["page_start"]), int(query["page_size"])
+        items = [{"id": i} for i in range(start, min(start + size, self.count))]
+        return Reply(200, (("Content-Type", "application/json"),), json.dumps(items).encode())
+
+
+def offsets_requested(server: LoopbackServer) -> list[tuple[int, int]]:
+    found = []
+    for r in server.requests:
+        query = dict(parse_qsl(urlsplit(r.target).query))
+        assert "page" not in query
+        assert "per_page" not in query
+        found.append((int(query["page_start"]), int(query["page_size"])))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (250, [(0, 100), (100, 100), (200, 100)]),  # a short page ends the walk
+        (200, [(0, 100), (100, 100), (200, 100)]),  # a full last page needs one empty answer
+        (0, [(0, 100)]),
+    ],
+)
+def test_offset_pages_walk_page_start_and_page_size(
+    count: int, expected: list[tuple[int, int]]
+) -> None:
+    from procore_dc.pagination import OffsetPageIterator
+
+    with LoopbackServer([OffsetPager(count)]) as server:
+        iterator = OffsetPageIterator(
+            session_for(server), "/rest/v1.0/webhooks/hooks/5/deliveries", params={"x": 1}
+        )
+        assert [item["id"] for item in iterator] == list(range(count))
+        assert iterator.total is None  # known to be unknown: no extra request
+        assert offsets_requested(server) == expected
+        assert all("x=1" in r.target for r in server.requests)
+
+
+def test_offset_pages_honour_limit_and_never_prefetch() -> None:
+    from procore_dc.pagination import OffsetPageIterator
+
+    with LoopbackServer([OffsetPager(1000)]) as server:
+        iterator = OffsetPageIterator(
+            session_for(server), "/d", per_page=10, limit=25, prefetch=4
+        )
+        assert [item["id"] for item in iterator] == list(range(25))
+        assert offsets_requested(server) == [(0, 10), (10, 10), (20, 10)]
