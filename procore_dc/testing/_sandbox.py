@@ -209,6 +209,11 @@ class FakeProcore:
         """Whether the listeners are serving."""
         return bool(self._listeners)
 
+    def __repr__(self) -> str:
+        if not self.running:
+            return f"FakeProcore(seed={self.seed!r}, running=False)"
+        return f"FakeProcore(seed={self.seed!r}, api_url={self.api_url!r})"
+
     def _url(self, role: str) -> str:
         listener = self._listeners.get(role)
         if listener is None:

@@ -135,3 +135,12 @@ def test_unknown_users_and_a_stopped_sandbox_are_reported(sandbox: FakeProcore) 
     idle = FakeProcore(seed=0)
     with pytest.raises(ConfigurationError, match="not running"):
         _ = idle.api_url
+
+
+def test_repr_says_where_it_runs() -> None:
+    from procore_dc.testing import FakeProcore
+
+    sandbox = FakeProcore(seed=3)
+    assert repr(sandbox) == "FakeProcore(seed=3, running=False)"
+    with sandbox:
+        assert repr(sandbox) == f"FakeProcore(seed=3, api_url={sandbox.api_url!r})"
