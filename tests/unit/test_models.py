@@ -38,7 +38,12 @@ from procore_dc.models import (
     structure_many,
     unstructure,
 )
-from procore_dc.models._converter import _parse_datetime_compat
+from procore_dc.models._converter import (
+    _detailed,
+    _parse_datetime_compat,
+    converter,
+    make_converter,
+)
 from procore_dc.webhooks import WebhookEvent
 
 UTC = dt.timezone.utc
@@ -117,6 +122,62 @@ def test_round_trip(cls: type[Any], data: st.DataObject) -> None:
     assert again == value
     assert "raw" not in wire
     assert again.raw == wire
+
+
+def assert_raw_everywhere(value: Any, wire: Any) -> None:
+    """Every model instance, nested ones included, keeps the very mapping it came from."""
+    if isinstance(value, tuple):
+        for item, wire_item in zip(value, wire):
+            assert_raw_everywhere(item, wire_item)
+    elif isinstance(value, Model):
+        assert value.raw is wire
+        for field in attrs.fields(type(value)):
+            if field.name != "raw" and field.name in wire:
+                assert_raw_everywhere(getattr(value, field.name), wire[field.name])
+
+
+def hash_or_error(value: Any) -> Any:
+    try:
+        return hash(value)
+    except TypeError as exc:  # a model holding a JSON object (a dict) is not hashable
+        return str(exc)
+
+
+@pytest.mark.parametrize("cls", ALL_MODELS, ids=lambda cls: cls.__name__)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_fast_hook_builds_what_init_builds(cls: type[Any], data: st.DataObject) -> None:
+    # The API converter fills slots directly; cattrs' own function (the detailed converter)
+    # goes through the attrs __init__. Both must build the same instance, with missing keys
+    # taking the field defaults.
+    wire = json.loads(json.dumps(unstructure(data.draw(model_strategy(cls)))))
+    optional = sorted(f.name for f in attrs.fields(cls) if f.default is not attrs.NOTHING)
+    for name in data.draw(st.sets(st.sampled_from(optional))) if optional else ():
+        wire.pop(name, None)
+    fast = converter.structure(wire, cls)
+    slow = _detailed.structure(wire, cls)
+    assert fast == slow
+    assert hash_or_error(fast) == hash_or_error(slow)
+    assert repr(fast) == repr(slow)
+    assert [getattr(fast, f.name) for f in attrs.fields(cls)] == [
+        getattr(slow, f.name) for f in attrs.fields(cls)
+    ]
+    assert_raw_everywhere(fast, wire)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.raw = {}
+
+
+def test_model_whose_init_does_more_keeps_cattrs_path() -> None:
+    # A validator (or converter, post-init...) only runs in __init__: such a class must not
+    # get the slot-filling hook.
+    @attrs.frozen(repr=False)
+    class Checked(Model):
+        id: int = attrs.field(validator=attrs.validators.gt(0))
+
+    conv = make_converter()
+    assert conv.structure({"id": 3}, Checked).raw == {"id": 3}
+    with pytest.raises(ValueError):
+        conv.structure({"id": -1}, Checked)
 
 
 @settings(max_examples=25)

@@ -492,8 +492,6 @@ def test_offset_pages_honour_limit_and_never_prefetch() -> None:
     from procore_dc.pagination import OffsetPageIterator
 
     with LoopbackServer([OffsetPager(1000)]) as server:
-        iterator = OffsetPageIterator(
-            session_for(server), "/d", per_page=10, limit=25, prefetch=4
-        )
+        iterator = OffsetPageIterator(session_for(server), "/d", per_page=10, limit=25, prefetch=4)
         assert [item["id"] for item in iterator] == list(range(25))
         assert offsets_requested(server) == [(0, 10), (10, 10), (20, 10)]
