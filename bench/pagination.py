@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import time
 import tracemalloc
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from _keepalive import KeepAliveServer
 
 from procore_dc import Environment, RetryPolicy, Session
 
@@ -50,12 +51,6 @@ def _item(n: int) -> dict[str, Any]:
 
 
 def serve(total: int) -> None:
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    sys.stdout.write(f"{listener.getsockname()[1]}\n")
-    sys.stdout.flush()
     cache: dict[tuple[int, int], bytes] = {}
     lock = threading.Lock()
 
@@ -92,26 +87,10 @@ def serve(total: int) -> None:
         )
         return head.encode() + body
 
-    def handle(conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                try:
-                    chunk = conn.recv(65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                buffer += chunk
-                while b"\r\n\r\n" in buffer:
-                    head, buffer = buffer.split(b"\r\n\r\n", 1)
-                    target = head.split(b"\r\n", 1)[0].split()[1].decode()
-                    conn.sendall(answer(target))
-
-    while True:
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    server = KeepAliveServer(answer)
+    sys.stdout.write(f"{server.port}\n")
+    sys.stdout.flush()
+    server.wait()
 
 
 class _NoAuth:

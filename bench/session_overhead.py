@@ -16,12 +16,11 @@ Run: ``python bench/session_overhead.py [--calls 2000] [--rounds 5]``.
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
 import time
 from typing import Callable
 
 import requests
+from _keepalive import KeepAliveServer
 
 from procore_dc import Environment, RetryPolicy, ServiceAccountAuth, Session
 
@@ -35,47 +34,6 @@ RESPONSE = (
     + b"\r\n\r\n"
     + BODY
 )
-
-
-class MinimalServer:
-    """Answer every request on a keep-alive connection with the same bytes."""
-
-    def __init__(self) -> None:
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _serve(conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                try:
-                    chunk = conn.recv(65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                buffer += chunk
-                # Requests here carry no body: each header block ends one request.
-                while b"\r\n\r\n" in buffer:
-                    _, buffer = buffer.split(b"\r\n\r\n", 1)
-                    conn.sendall(RESPONSE)
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def timed(call: Callable[[], object], n: int) -> float:
@@ -105,7 +63,7 @@ def compare(
 
 
 def against_minimal(n: int, rounds: int) -> None:
-    server = MinimalServer()
+    server = KeepAliveServer(lambda _target: RESPONSE)
     env = Environment.local(server.url)
     auth = ServiceAccountAuth("bench-client", "bench-secret", environment=env)
     session = Session(auth, company_id=8, retry=RetryPolicy())

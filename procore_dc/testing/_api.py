@@ -849,13 +849,20 @@ def observation_update(ctx: Ctx, id: int) -> Response:
     return json_response(record)
 
 
-def observation_delete(ctx: Ctx, project_id: int, id: int) -> Response:
-    project, _ = _project_record(
-        ctx, project_id, ctx.sandbox.data.observations, "observations", id, "standard"
-    )
-    ctx.sandbox.data.observations.of(project["id"]).delete(id)
-    _emit(ctx, "Observations", "delete", id, project["company"]["id"], project["id"])
+def _delete_project_record(
+    ctx: Ctx, project_id: int, id: int, table: Table, tool: str, resource_name: str
+) -> Response:
+    """Delete one record of a project tool (standard needed) and emit its webhook event."""
+    project, _ = _project_record(ctx, project_id, table, tool, id, "standard")
+    table.of(project["id"]).delete(id)
+    _emit(ctx, resource_name, "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
+
+
+def observation_delete(ctx: Ctx, project_id: int, id: int) -> Response:
+    return _delete_project_record(
+        ctx, project_id, id, ctx.sandbox.data.observations, "observations", "Observations"
+    )
 
 
 # -- documents: folders, files, file versions ---------------------------------------------------
@@ -1166,12 +1173,9 @@ def manpower_update(ctx: Ctx, project_id: int, id: int) -> Response:
 
 
 def manpower_delete(ctx: Ctx, project_id: int, id: int) -> Response:
-    project, _ = _project_record(
-        ctx, project_id, ctx.sandbox.data.manpower_logs, "daily_log", id, "standard"
+    return _delete_project_record(
+        ctx, project_id, id, ctx.sandbox.data.manpower_logs, "daily_log", "Manpower Logs"
     )
-    ctx.sandbox.data.manpower_logs.of(project["id"]).delete(id)
-    _emit(ctx, "Manpower Logs", "delete", id, project["company"]["id"], project["id"])
-    return Response(status=204)
 
 
 # -- routing ------------------------------------------------------------------------------------
