@@ -284,8 +284,7 @@ class TestWebhookCassettes:
         rfis.create("Hooked RFI 2", question="Q?")
         if procore_cassette.sandbox is not None:
             assert procore_cassette.sandbox.webhooks.flush()
-        # v1.0 deliveries page with page_start/page_size, not page/per_page (see the report):
-        # one page here.
+        # v1.0 deliveries page with page_start/page_size (OffsetPageIterator): one page here.
         deliveries = company.webhooks.deliveries(hook.id).list(status="failing").to_list()
         assert all(isinstance(d, Delivery) for d in deliveries)
         assert len({d.event_id for d in deliveries}) == 2
