@@ -322,7 +322,8 @@ class Session:
 
         :param method: the HTTP method, e.g. ``"GET"``
         :param path_or_url: a path such as ``/rest/v1.0/me`` (joined to the API URL), or an
-            absolute URL on the API host (any host with ``authenticated=False``)
+            absolute URL on the API host or a Procore file host (any host with
+            ``authenticated=False``)
         :param params: query parameters
         :param json: a JSON body
         :param data: a form or raw body
@@ -336,8 +337,8 @@ class Session:
         :raises APIError: for a status of 400 or more (the subclass names the status)
         :raises RateLimitError: also when a wait would exceed ``RetryPolicy.max_wait``
         :raises TransportError: when no complete response arrived
-        :raises ConfigurationError: for a host other than the API's while authenticated, or a
-            service-account call without a company id
+        :raises ConfigurationError: for a host the environment does not own while
+            authenticated, or a service-account call without a company id
 
         .. code-block:: python
 
@@ -470,11 +471,13 @@ class Session:
             path = text if text.startswith("/") else "/" + text
             return self.environment.api_url + path, True
         to_api = parts.scheme == self._api_scheme and _safe_netloc(text) == self._api_host
-        if not to_api and authenticated:
+        # Procore's file hosts take the token too (Environment.owns); requests drops it on a
+        # redirect to another host, e.g. the S3 URL a file host answers with.
+        if not to_api and authenticated and not self.environment.owns(text):
             raise ConfigurationError(
-                f"refusing to send an authenticated request to {redact_url(text)}: it is not "
-                f"the API host {self.environment.api_url}. For pre-signed storage URLs pass "
-                "authenticated=False"
+                f"refusing to send an authenticated request to {redact_url(text)}: it is "
+                f"neither the API host {self.environment.api_url} nor a Procore file host. For "
+                "pre-signed storage URLs pass authenticated=False"
             )
         if parts.scheme not in ("http", "https"):
             raise ConfigurationError(f"only http(s) URLs can be requested, got {redact_url(text)}")

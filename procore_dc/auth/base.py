@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Callable, ClassVar, Optional, Union
-from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -52,22 +51,6 @@ PROACTIVE_RETRY_DELAY = timedelta(seconds=30)
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    """``(scheme, host[:port])`` as requests would connect, default ports dropped."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return ("", "")
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    scheme = parts.scheme.lower()
-    default = {"https": 443, "http": 80}.get(scheme)
-    netloc = f"{host}:{port}" if port and port != default else host
-    return (scheme, netloc)
 
 
 def _transient(exc: Exception) -> bool:
@@ -151,7 +134,6 @@ class AuthStrategy(requests.auth.AuthBase):
         self._lock = threading.RLock()
         self._token: Optional[Token] = None
         self._hold_until: Optional[datetime] = None
-        self._api_origin = _origin(environment.api_url)
 
     def __repr__(self) -> str:
         return (
@@ -281,11 +263,12 @@ class AuthStrategy(requests.auth.AuthBase):
             self._own_http = None
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add ``Authorization: Bearer <token>`` when ``r`` goes to the environment's API host.
+        """Add ``Authorization: Bearer <token>`` when the environment owns ``r``'s URL.
 
-        Any other host, scheme or port (upload storage, a redirect target) gets nothing.
+        That is the API host and Procore's file hosts (:meth:`Environment.owns`); any other
+        host, scheme or port (presigned storage, a redirect target) gets nothing.
         """
-        if _origin(r.url or "") == self._api_origin:
+        if self.environment.owns(r.url or ""):
             token = self.ensure_valid()
             r.headers["Authorization"] = f"Bearer {token.access_token}"
         return r

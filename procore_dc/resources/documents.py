@@ -6,7 +6,6 @@ import os
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Optional, Union
-from urllib.parse import urlsplit
 
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import File, FileVersion, Folder
@@ -239,7 +238,7 @@ class DocumentsResource(ResourceClient):
         a temporary file first and renamed when complete, so it is never left half written.
 
         :raises ConfigurationError: when the version has no download URL
-        :calls: ``GET`` the version's ``url`` (storage URLs get no bearer token)
+        :calls: ``GET`` the version's ``url``, with the bearer token only on Procore's hosts
 
         .. code-block:: python
 
@@ -253,8 +252,11 @@ class DocumentsResource(ResourceClient):
         url = version.url or (version.prostore_file.url if version.prostore_file else None)
         if not url:
             raise ConfigurationError(f"file version {version.id} has no download URL")
-        to_api = urlsplit(url).netloc.lower() == self._session.environment.api_host
-        response = self._session.request("GET", url, authenticated=to_api, stream=True)
+        # Procore's file links need the bearer token (since 2023) and redirect to S3, which
+        # must not get it (DOC best_practices/secure_file_access_tips.md); a presigned link
+        # elsewhere gets no token at all.
+        owned = self._session.environment.owns(url)
+        response = self._session.request("GET", url, authenticated=owned, stream=True)
         try:
             if isinstance(to, (str, os.PathLike)):
                 target = Path(to)

@@ -323,6 +323,8 @@ class SandboxData:
         self.seed = seed
         #: The storage host that file version URLs name (the sandbox sets it when it starts).
         self.storage_url = PLACEHOLDER_STORAGE
+        #: The file host that file version links name (set when the sandbox starts).
+        self.files_url = PLACEHOLDER_FILES
         self.sizes = {**DEFAULT_SIZES, **(sizes or {})}
         for key, value in self.sizes.items():
             if not isinstance(value, int) or value < 0:
@@ -398,7 +400,7 @@ class SandboxData:
     def file_version(
         self, file_id: int, number: int, name: str, size: int, created: float, creator: Record
     ) -> Record:
-        """A file version record whose ``url`` points at this sandbox's storage host."""
+        """A file version record whose ``url`` points at this sandbox's file host."""
         return file_version(
             file_id,
             number,
@@ -406,7 +408,7 @@ class SandboxData:
             size,
             created,
             creator,
-            storage=self.storage_url,
+            storage=self.files_url,
             seed=self.seed,
         )
 
@@ -857,6 +859,8 @@ class SandboxData:
 
 #: Where file versions point before the sandbox's storage listener is up.
 PLACEHOLDER_STORAGE = "https://storage.procore.example"
+#: Where file version links point before the sandbox's file host is up.
+PLACEHOLDER_FILES = "https://files.procore.example"
 
 
 def version_signature(seed: int, version_id: int) -> str:
@@ -892,11 +896,14 @@ def file_version(
 ) -> Record:
     """A file version record (procore-api.md 3.9); its id is derived from the file's.
 
-    Its ``url`` is a presigned-style URL on ``storage`` (the sandbox's storage host), which
-    serves the uploaded bytes, or :func:`version_content` for versions no upload backs.
+    Its ``url`` is a link on ``storage`` (the sandbox's file host), which needs the bearer
+    token and redirects to the presigned storage URL serving the uploaded bytes, or
+    :func:`version_content` for versions no upload backs.
     """
+    from procore_dc.testing._files import file_link
+
     vid = file_id * 100 + number
-    url = version_url(storage, seed, vid, name)
+    url = file_link(storage, seed, vid, name)
     return {
         "id": vid,
         "number": number,

@@ -21,7 +21,7 @@ from procore_dc._redact import get_logger
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel
-from procore_dc.testing import _api, _uploads, _webhooks
+from procore_dc.testing import _api, _files, _uploads, _webhooks
 from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
 from procore_dc.testing._faults import Faults
@@ -49,7 +49,8 @@ _DEFAULT = object()
 class RequestRecord:
     """One request the sandbox received, in ``sandbox.requests``.
 
-    :ivar role: which listener got it: ``"api"``, ``"login"`` or ``"storage"``
+    :ivar role: which listener got it: ``"api"``, ``"login"``, ``"files"`` (Procore's file
+        host) or ``"storage"`` (presigned S3)
     :ivar query: the query parameters, each a list of values
     :ivar headers: the request headers (case-insensitive ``get``)
     :ivar body: the request body; empty for the storage host, whose bytes (uploads) the
@@ -84,15 +85,18 @@ class RequestRecord:
 
 
 class FakeProcore:
-    """A faithful Procore sandbox on 127.0.0.1: the login host, the API host and upload storage.
+    """A faithful Procore sandbox on 127.0.0.1: the login host, the API host, Procore's file
+    host and presigned storage.
 
-    Three listeners serve the three hosts on distinct ports of 127.0.0.1, so a client that
-    sends its bearer token to the wrong host (the storage URL or the login URL) is caught.
+    Four listeners serve the four hosts on distinct ports of 127.0.0.1, so a client that sends
+    its bearer token to the wrong host (presigned storage) or leaves it off where Procore needs
+    it (the file host) is caught.
 
     :param seed: seeds the data generator and the fault probabilities (default: ``0``)
     :param port: the API port; ``0`` picks a free one (default)
     :param login_port: the login host's port (default: a free one)
     :param storage_port: the upload storage's port (default: a free one)
+    :param files_port: the file host's port, where file links point (default: a free one)
     :param sizes: record counts overriding ``DEFAULT_SIZES`` (companies; projects, users and
         vendors per company; RFIs, submittals, observations, folders, files and manpower logs
         per project). Records are generated lazily, so large sizes start instantly.
@@ -120,6 +124,7 @@ class FakeProcore:
         port: int = 0,
         login_port: int = 0,
         storage_port: int = 0,
+        files_port: int = 0,
         sizes: Optional[Mapping[str, int]] = None,
         rate_limits: Optional[RateLimits] = RateLimits(),  # noqa: B008 - frozen, shared safely
         expires_in: int = 5400,
@@ -127,7 +132,12 @@ class FakeProcore:
         clock: Optional[SandboxClock] = None,
     ) -> None:
         self.seed = seed
-        self._ports = {"api": port, "login": login_port, "storage": storage_port}
+        self._ports = {
+            "api": port,
+            "login": login_port,
+            "storage": storage_port,
+            "files": files_port,
+        }
         #: The sandbox clock; ``clock.advance(seconds)`` moves token expiry, codes, rate
         #: windows, upload deadlines and webhook retries.
         self.clock = clock or SandboxClock()
@@ -180,6 +190,7 @@ class FakeProcore:
             raise ConfigurationError(f"FakeProcore cannot listen on 127.0.0.1: {exc}") from exc
         # File version URLs generated from now on name the storage listener.
         self.data.storage_url = self._listeners["storage"].url
+        self.data.files_url = self._listeners["files"].url
         self._group = ListenerGroup(list(self._listeners.values()))
         self._group.start()
         self.webhooks.start()
@@ -236,9 +247,18 @@ class FakeProcore:
         return self._url("storage")
 
     @property
+    def files_url(self) -> str:
+        """Procore's file host (``storage.procore.com`` in production), on its own port.
+
+        File version links point here; it needs the bearer token and redirects to
+        :attr:`storage_url`.
+        """
+        return self._url("files")
+
+    @property
     def environment(self) -> Environment:
         """An :class:`~procore_dc.environments.Environment` pointing at this sandbox."""
-        return Environment.local(self.api_url, self.login_url)
+        return Environment.local(self.api_url, self.login_url, (self.files_url,))
 
     # -- apps, installs, users ----------------------------------------------------------------
     def create_app(
@@ -430,6 +450,8 @@ class FakeProcore:
                 return self._answer_login(request)
             if role == "storage":
                 return self.uploads.storage(request)
+            if role == "files":
+                return _files.serve(self, request, record)
             return self._answer_api(request, record)
         except HTTPError as exc:
             response = json_response(exc.body, exc.status)

@@ -60,12 +60,18 @@ def test_non_segmented_upload_then_file(sandbox: FakeProcore) -> None:
     assert made.json()["size"] == len(content)
     assert made.json()["file_versions"][0]["size"] == len(content)
     assert _create_file(sandbox, token, upload["uuid"]).status_code == 422  # used once
-    # The version's URL is presigned on the storage host and serves the uploaded bytes.
-    url = made.json()["file_versions"][0]["url"]
+    # The version's link is on the file host: it needs the token and redirects to the
+    # presigned storage URL, which serves the uploaded bytes and refuses the token.
+    link = made.json()["file_versions"][0]["url"]
+    assert link.startswith(sandbox.files_url)
+    assert requests.get(link, timeout=5).status_code == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    redirect = requests.get(link, headers=bearer, timeout=5, allow_redirects=False)
+    assert redirect.status_code == 302
+    url = redirect.headers["Location"]
     assert url.startswith(sandbox.storage_url)
     assert requests.get(url, timeout=5).content == content
-    with_token = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
-    assert with_token.status_code == 400
+    assert requests.get(url, headers=bearer, timeout=5).status_code == 400
     assert requests.get(url.replace("Signature=", "Signature=0"), timeout=5).status_code == 403
 
 
@@ -126,7 +132,11 @@ def test_segmented_upload_completed_with_patch(sandbox: FakeProcore) -> None:
     made = _create_file(sandbox, token, upload["uuid"])
     assert made.status_code == 201
     assert made.json()["size"] == 1300
-    download = requests.get(made.json()["file_versions"][0]["url"], timeout=5)
+    download = requests.get(
+        made.json()["file_versions"][0]["url"],
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
     assert download.status_code == 200
     assert download.content == b"".join(parts)
     assert download.headers["Content-Length"] == "1300"

@@ -419,7 +419,10 @@ def test_new_file_versions_and_latest_only_views(sandbox: FakeProcore, token: st
     assert made.status_code == 201, made.text
     version = made.json()
     assert (version["number"], version["notes"], version["size"]) == (2, "revised", 19)
-    assert requests.get(version["url"], timeout=10).content == b"version two, longer"
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(version["url"], headers=bearer, timeout=10).content == (
+        b"version two, longer"
+    )
     shown = call(sandbox, token, "GET", f"{V10}/file_versions/{version['id']}", params=project)
     assert shown.json()["number"] == 2
     full = call(sandbox, token, "GET", f"{V10}/files/{file['id']}", params=project).json()

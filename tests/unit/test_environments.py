@@ -77,3 +77,25 @@ def test_unknown_name() -> None:
 def test_environment_is_frozen() -> None:
     with pytest.raises(AttributeError):
         Environment.PRODUCTION.api_url = "https://evil.example"  # type: ignore[misc]
+
+
+def test_file_hosts_owns_and_federal() -> None:
+    """Issue #11 items 1 and 15: the token goes to the API host and Procore's file hosts only."""
+    local = Environment.local(
+        "http://127.0.0.1:5000", "http://127.0.0.1:5001", ["http://127.0.0.1:5002/"]
+    )
+    assert local.file_hosts == ("http://127.0.0.1:5002",)
+    assert local.owns("http://127.0.0.1:5002/api/v5/files/1")
+    assert not local.owns("http://127.0.0.1:5003/api/v5/files/1")
+    assert not local.owns("not a url")
+    assert not local.owns("http://[::1/broken")
+    env = Environment("x", "https://login.example", "https://api.example", "https://*.example")
+    assert env.owns("https://files.example/a")
+    assert not env.owns("https://example/a")  # a wildcard names hosts under the domain
+    assert not env.owns("https://files.example:8443/a")
+    with pytest.raises(ConfigurationError, match="file_hosts"):
+        Environment("x", "https://login.example", "https://api.example", 5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="file host"):
+        Environment("x", "https://login.example", "https://api.example", ("http://files.example",))
+    assert Environment.from_name("federal") is Environment.FEDERAL
+    assert Environment.FEDERAL.owns("https://storage.procoregov.com/api/v5/files/1")

@@ -1,0 +1,115 @@
+"""FakeProcore and the SDK agree with Procore where they once disagreed (issue #11).
+
+One test (or a few) per numbered item of the fidelity audit (``shared/audits/fidelity.md``);
+each name starts with ``test_item_<n>_``. Every test runs the SDK against a live sandbox, so a
+regression on either side fails here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from procore_dc import ProcoreClient
+from procore_dc.auth import ServiceAccountAuth
+from procore_dc.environments import Environment
+from procore_dc.testing import FakeProcore, SandboxClock
+
+from .conftest import COMPANY, PROJECT, dmsa_token, headers
+
+
+@pytest.fixture
+def sandbox() -> Iterator[FakeProcore]:
+    with FakeProcore(seed=0, clock=SandboxClock(frozen=True), rate_limits=None) as running:
+        yield running
+
+
+def make_client(sandbox: FakeProcore, app: Any = None) -> ProcoreClient:
+    app = app or sandbox.default_app
+    auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
+    return ProcoreClient(auth, company_id=COMPANY)
+
+
+@pytest.fixture
+def client(sandbox: FakeProcore) -> Iterator[ProcoreClient]:
+    with make_client(sandbox) as made:
+        yield made
+
+
+# -- 1. file links take the bearer token; the redirect to storage does not ----------------------
+
+
+def test_item_1_download_sends_the_token_to_the_file_host_and_not_to_storage(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    documents = client.company(COMPANY).project(PROJECT).documents
+    made = documents.upload_file(io.BytesIO(b"drawing bytes"), name="A-101.pdf")
+    sandbox.clear_requests()
+    out = io.BytesIO()
+    assert documents.download(made, to=out) == len(b"drawing bytes")
+    assert out.getvalue() == b"drawing bytes"
+    roles = [(r.role, r.status) for r in sandbox.requests]
+    assert roles == [("files", 302), ("storage", 200)]
+    file_host, storage = sandbox.requests
+    assert file_host.headers.get("Authorization", "").startswith("Bearer ")
+    assert storage.headers.get("Authorization") is None
+
+
+def test_item_1_file_host_refuses_a_link_without_the_token(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    file = (
+        client.company(COMPANY)
+        .project(PROJECT)
+        .documents.upload_file(io.BytesIO(b"x"), name="x.txt")
+    )
+    link = file.file_versions[-1].url
+    assert link is not None
+    assert link.startswith(sandbox.files_url)
+    assert requests.get(link, timeout=5).status_code == 401
+    token = dmsa_token(sandbox)
+    # Another company's DMSA may not read the file: the project is not visible to it.
+    other = sandbox.create_app()
+    sandbox.install(other, 9)
+    foreign = requests.get(link, headers=headers(dmsa_token(sandbox, other)), timeout=5)
+    assert foreign.status_code == 403
+    answer = requests.get(link, headers=headers(token), allow_redirects=False, timeout=5)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(sandbox.storage_url)
+
+
+def test_item_1_environment_owns_the_api_and_file_hosts_only(sandbox: FakeProcore) -> None:
+    production = Environment.PRODUCTION
+    assert production.owns("https://api.procore.com/rest/v1.0/me")
+    assert production.owns("https://storage.procore.com/api/v5/files/us-east-1/1?sig=x")
+    assert not production.owns("https://pro-core.s3.amazonaws.com/file?X-Amz-Signature=x")
+    assert not production.owns("http://storage.procore.com/api/v5/files/1")  # not over https
+    assert not production.owns("https://storage.procore.com.evil.example/x")
+    assert not production.owns("https://procore.com.evil.example/x")
+    assert Environment.SANDBOX.owns("https://storage.procore.com/x")
+    assert Environment.MONTHLY_SANDBOX.owns("https://storage.procore.com/x")
+    local = sandbox.environment
+    assert local.owns(sandbox.api_url + "/rest/v1.0/me")
+    assert local.owns(sandbox.files_url + "/api/v5/files/1/a")
+    assert not local.owns(sandbox.storage_url + "/s3/files/1/a")
+    assert not local.owns(sandbox.login_url + "/oauth/token")
+
+
+# -- 15. the Federal Zone -------------------------------------------------------------------------
+
+
+def test_item_15_federal_zone_environment() -> None:
+    federal = Environment.FEDERAL
+    assert (federal.login_url, federal.api_url) == (
+        "https://login.procoregov.com",
+        "https://api.procoregov.com",
+    )
+    assert Environment.from_name("federal") is federal
+    assert Environment.from_name("https://api.procoregov.com") is federal
+    assert federal.token_url == "https://login.procoregov.com/oauth/token"
+    assert federal.owns("https://api.procoregov.com/rest/v1.0/me")
+    assert not federal.owns("https://api.procore.com/rest/v1.0/me")
