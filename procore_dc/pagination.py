@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 import attrs
 import requests
@@ -29,7 +29,7 @@ from procore_dc.session import response_json
 if TYPE_CHECKING:
     from procore_dc.session import Session
 
-__all__ = ["OffsetPageIterator", "Page", "PageIterator"]
+__all__ = ["CursorPageIterator", "OffsetPageIterator", "Page", "PageIterator"]
 
 log = get_logger(__name__)
 
@@ -321,6 +321,15 @@ class PageIterator(Generic[T]):
         return Page(items=items, number=number, total=total, next_url=next_url)
 
     def _items(self, response: requests.Response) -> tuple[T, ...]:
+        return self._structured(self._raw_items(response))
+
+    def _structured(self, body: list[Any]) -> tuple[T, ...]:
+        structure = self._structure
+        if structure is None:
+            return tuple(body)
+        return tuple(structure(item) for item in body)
+
+    def _raw_items(self, response: requests.Response) -> list[Any]:
         body = response_json(response)
         if isinstance(body, Mapping) and isinstance(body.get("data"), list):
             body = body["data"]  # REST v2 wraps lists in {"data": [...]}
@@ -333,10 +342,7 @@ class PageIterator(Generic[T]):
                 status_code=response.status_code,
                 url=response.url,
             )
-        structure = self._structure
-        if structure is None:
-            return tuple(body)
-        return tuple(structure(item) for item in body)
+        return body
 
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
@@ -349,35 +355,60 @@ class PageIterator(Generic[T]):
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-class OffsetPageIterator(PageIterator[T]):
-    """A :class:`PageIterator` for the few v1.0 lists that page by offset.
+class CursorPageIterator(PageIterator[T]):
+    """A :class:`PageIterator` for the v1.0 lists that page by the last id seen.
 
-    Webhook deliveries take ``page_start`` (an item offset) and ``page_size`` and send no
-    ``Link`` or ``Total`` header. A full page means there may be more, so the next one is
-    asked for; a short or empty page ends the walk. Prefetching needs a total, so it never
-    happens here.
+    Webhook deliveries take ``page_size`` (default 100) and ``page_start``, "the last id of
+    the previous page" (Procore's OpenAPI spec, ``GET /rest/v1.0/webhooks/hooks/{hook_id}/
+    deliveries``), and send no ``Link`` or ``Total`` header. The first page is asked for
+    without ``page_start``; each next one from the last id of the page before. A full page
+    means there may be more; a short page, an empty one, or one that adds no id not already
+    seen on the page before (a server ignoring ``page_start``) ends the walk. Prefetching
+    needs a total, so it never happens here.
 
     .. code-block:: python
 
-        deliveries = OffsetPageIterator(session, "/rest/v1.0/webhooks/hooks/5/deliveries",
+        deliveries = CursorPageIterator(session, "/rest/v1.0/webhooks/hooks/5/deliveries",
                                         params={"company_id": 8}, per_page=100)
     """
 
+    #: The ids of the page fetched last (a walk is sequential: no prefetch here).
+    _seen: frozenset[str] = frozenset()
+
     def _fetch(self, number: int, link: Optional[str]) -> Page[T]:
         size = self._per_page
-        params = {**self._params, "page_start": (number - 1) * size, "page_size": size}
+        params: dict[str, Any] = {**self._params, "page_size": size}
+        after = _query_value(link, "page_start") if link is not None else None
+        if after is not None:
+            params["page_start"] = after
         response = self._session.request(
             "GET", self._path, params=params, company_id=self._company_id
         )
         try:
-            items = self._items(response)
+            raw = self._raw_items(response)
         finally:
             response.close()
-        if number == self._start:
+        if link is None:
             self._total_known = True  # the endpoint has no total: it stays None
-        # A synthetic link keeps the shared walk going; only its page number is read.
-        next_url = f"{self._path}?page={number + 1}" if len(items) >= size else None
-        return Page(items=items, number=number, total=None, next_url=next_url)
+            self._seen = frozenset()
+        ids = [str(item.get("id")) for item in raw if isinstance(item, Mapping)]
+        new = [i for i in ids if i not in self._seen and i != "None"]
+        self._seen = frozenset(ids)
+        if link is not None and not new:
+            return Page(items=(), number=number, total=None, next_url=None)  # a repeat: done
+        next_url = None
+        if len(raw) >= size and new:
+            # A synthetic link keeps the shared walk going: the page number and the cursor.
+            next_url = f"{self._path}?{urlencode({'page': number + 1, 'page_start': new[-1]})}"
+        return Page(items=self._structured(raw), number=number, total=None, next_url=next_url)
+
+
+#: The old name, from when deliveries were (wrongly) paged by item offset.
+OffsetPageIterator = CursorPageIterator
+
+
+def _query_value(url: str, name: str) -> Optional[str]:
+    return dict(parse_qsl(_split_link(url).query)).get(name)
 
 
 @attrs.frozen

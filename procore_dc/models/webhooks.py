@@ -89,6 +89,7 @@ class Delivery(Model):
             print(delivery.event_id, delivery.response_status, delivery.response_error)
     """
 
+    id: Optional[int] = None
     event: Optional[DeliveryEvent] = None
     event_id: Optional[int] = None
     outcome: Optional[str] = None

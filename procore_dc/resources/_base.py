@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
-from procore_dc.pagination import OffsetPageIterator
+from procore_dc.pagination import CursorPageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
@@ -124,15 +124,16 @@ class ResourceClient:
         per_page: int = 100,
         limit: Optional[int] = None,
         prefetch: int = 1,
-        offset: bool = False,
+        cursor: bool = False,
     ) -> PageIterator[T]:
         def build(item: Mapping[str, Any]) -> T:
             return structure(item, model, url=path)
 
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        if offset:
-            # The endpoint pages by page_start/page_size and sends no Link or Total header.
-            return OffsetPageIterator(
+        if cursor:
+            # The endpoint pages by page_start (the last id seen) and page_size, and sends no
+            # Link or Total header.
+            return CursorPageIterator(
                 self._session,
                 path,
                 params=params,

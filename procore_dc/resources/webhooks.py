@@ -220,7 +220,8 @@ class DeliveriesResource(_OfHook):
 
         :raises ConfigurationError: for another status
         :calls: ``GET /rest/v1.0/webhooks/hooks/{hook_id}/deliveries?filter[status]=``
-            (paged by ``page_start``/``page_size``, which this walks for you)
+            (paged by ``page_start``, the last delivery id seen, and ``page_size``, which
+            this walks for you)
 
         .. code-block:: python
 
@@ -231,7 +232,7 @@ class DeliveriesResource(_OfHook):
         # Procore's docs write the singular ``filter[status]`` here (procore-api.md 3.11).
         params = {**self._params(), "filter[status]": status}
         path = DELIVERIES_PATH.format(hook_id=self._hook)
-        return self._list(path, Delivery, params, per_page=per_page, limit=limit, offset=True)
+        return self._list(path, Delivery, params, per_page=per_page, limit=limit, cursor=True)
 
 
 class CompanyHooks(HooksResource):

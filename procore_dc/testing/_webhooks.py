@@ -508,11 +508,15 @@ def deliveries_list(ctx: Ctx, hook_id: int) -> Response:
     with ctx.sandbox.webhooks._cond:
         rows = [d for d in hook.deliveries if wanted is None or d["outcome"] in wanted]
     try:
-        start = max(0, int(args.get("page_start", 0)))
+        # page_start is "the last id of the previous page", not an offset; page_size defaults
+        # to 100 (Procore's OpenAPI spec for this operation, GEN:UtilitiesWebhooksDeliveriesApi).
+        after = int(args["page_start"]) if args.get("page_start") else None
         size = max(1, min(1000, int(args.get("page_size", 100))))
     except ValueError:
         raise HTTPError.message(400, "page_start and page_size must be integers") from None
-    return json_response(rows[start : start + size])
+    if after is not None:
+        rows = [d for d in rows if d["id"] > after]
+    return json_response(rows[:size])
 
 
 def resources(ctx: Ctx) -> Response:

@@ -8,7 +8,9 @@ regression on either side fails here.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -113,3 +115,62 @@ def test_item_15_federal_zone_environment() -> None:
     assert federal.token_url == "https://login.procoregov.com/oauth/token"
     assert federal.owns("https://api.procoregov.com/rest/v1.0/me")
     assert not federal.owns("https://api.procore.com/rest/v1.0/me")
+
+
+# -- 2. webhook deliveries page by the last id seen ------------------------------------------------
+
+
+class _Receiver:
+    """A loopback webhook receiver that accepts everything."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/procore"
+
+    def __enter__(self) -> _Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_item_2_deliveries_page_by_the_last_id_of_the_previous_page(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    company = client.company(COMPANY)
+    with _Receiver() as receiver:
+        # Two hooks share the delivery id sequence, so each hook's ids are sparse: an offset
+        # walk would skip or repeat some of them.
+        hooks = [
+            company.webhooks.hooks.create(f"fidelity-{n}", receiver.url, api_version="v2")
+            for n in range(2)
+        ]
+        for hook in hooks:
+            company.webhooks.triggers(hook.id).create("Company Vendors", "update")
+        vendor = company.vendors.list(limit=1).to_list()[0]
+        for n in range(25):
+            company.vendors.update(vendor.id, name=f"Vendor {n}")
+        assert sandbox.webhooks.flush()
+    stored = [d["id"] for d in sandbox.webhooks.hooks[hooks[0].id].deliveries]
+    assert len(stored) == 25
+    sandbox.clear_requests()
+    listed = company.webhooks.deliveries(hooks[0].id).list(per_page=10).to_list()
+    assert [d.id for d in listed] == stored
+    starts = [r.query.get("page_start") for r in sandbox.requests]
+    assert starts == [None, [str(stored[9])], [str(stored[19])]]
+    assert all(r.query["page_size"] == ["10"] for r in sandbox.requests)

@@ -442,56 +442,84 @@ def test_to_dataframe_keeps_plain_values_as_they_are(monkeypatch: pytest.MonkeyP
     assert captured == [0, 10, 20]
 
 
-class OffsetPager:
-    """Answers ``?page_start=&page_size=`` like webhook deliveries: no Link, no Total."""
+class CursorPager:
+    """Answers ``?page_start=&page_size=`` like webhook deliveries: no Link, no Total.
 
-    def __init__(self, count: int) -> None:
-        self.count = count
+    ``page_start`` is the last id of the previous page (issue #11 item 2); ids are large and
+    sparse, as real delivery ids are, so an offset would skip or repeat them.
+    ``ignore_start`` plays a server that ignores the cursor and repeats its first page.
+    """
+
+    def __init__(self, count: int, *, ignore_start: bool = False) -> None:
+        self.ids = [700_000 + 7 * i for i in range(count)]
+        self.ignore_start = ignore_start
 
     def __call__(self, request: Recorded) -> Reply:
         query = dict(parse_qsl(urlsplit(request.target).query))
-        start, size = int(query["page_start"]), int(query["page_size"])
-        items = [{"id": i} for i in range(start, min(start + size, self.count))]
+        size = int(query.get("page_size", 100))
+        after = int(query["page_start"]) if "page_start" in query else None
+        ids = self.ids if after is None or self.ignore_start else [i for i in self.ids if i > after]
+        items = [{"id": i} for i in ids[:size]]
         return Reply(200, (("Content-Type", "application/json"),), json.dumps(items).encode())
 
 
-def offsets_requested(server: LoopbackServer) -> list[tuple[int, int]]:
-    found = []
+def cursors_requested(server: LoopbackServer) -> list[tuple[Optional[int], int]]:
+    found: list[tuple[Optional[int], int]] = []
     for r in server.requests:
         query = dict(parse_qsl(urlsplit(r.target).query))
         assert "page" not in query
         assert "per_page" not in query
-        found.append((int(query["page_start"]), int(query["page_size"])))
+        start = int(query["page_start"]) if "page_start" in query else None
+        found.append((start, int(query["page_size"])))
     return found
 
 
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (250, [(0, 100), (100, 100), (200, 100)]),  # a short page ends the walk
-        (200, [(0, 100), (100, 100), (200, 100)]),  # a full last page needs one empty answer
-        (0, [(0, 100)]),
+        (250, [(None, 100), (700_693, 100), (701_393, 100)]),  # a short page ends the walk
+        (200, [(None, 100), (700_693, 100), (701_393, 100)]),  # a full last page: one more
+        (0, [(None, 100)]),
     ],
 )
-def test_offset_pages_walk_page_start_and_page_size(
-    count: int, expected: list[tuple[int, int]]
+def test_item_2_cursor_pages_send_the_last_id_seen(
+    count: int, expected: list[tuple[Optional[int], int]]
 ) -> None:
-    from procore_dc.pagination import OffsetPageIterator
+    from procore_dc.pagination import CursorPageIterator
 
-    with LoopbackServer([OffsetPager(count)]) as server:
-        iterator = OffsetPageIterator(
+    with LoopbackServer([CursorPager(count)]) as server:
+        iterator = CursorPageIterator(
             session_for(server), "/rest/v1.0/webhooks/hooks/5/deliveries", params={"x": 1}
         )
-        assert [item["id"] for item in iterator] == list(range(count))
+        assert [item["id"] for item in iterator] == CursorPager(count).ids
         assert iterator.total is None  # known to be unknown: no extra request
-        assert offsets_requested(server) == expected
+        assert cursors_requested(server) == expected
         assert all("x=1" in r.target for r in server.requests)
 
 
-def test_offset_pages_honour_limit_and_never_prefetch() -> None:
-    from procore_dc.pagination import OffsetPageIterator
+def test_item_2_cursor_pages_stop_when_a_page_adds_no_new_id() -> None:
+    from procore_dc.pagination import CursorPageIterator, OffsetPageIterator
 
-    with LoopbackServer([OffsetPager(1000)]) as server:
-        iterator = OffsetPageIterator(session_for(server), "/d", per_page=10, limit=25, prefetch=4)
-        assert [item["id"] for item in iterator] == list(range(25))
-        assert offsets_requested(server) == [(0, 10), (10, 10), (20, 10)]
+    assert OffsetPageIterator is CursorPageIterator  # the old name still imports
+    with LoopbackServer([CursorPager(300, ignore_start=True)]) as server:
+        iterator = CursorPageIterator(session_for(server), "/d", per_page=100)
+        ids = [item["id"] for item in iterator]
+    # The server repeats page 1; the walk notices the second page adds nothing and stops.
+    assert ids == CursorPager(100).ids
+    assert len(server.requests) == 2
+
+
+def test_item_2_cursor_pages_honour_limit_structure_and_never_prefetch() -> None:
+    from procore_dc.pagination import CursorPageIterator
+
+    with LoopbackServer([CursorPager(1000)]) as server:
+        iterator = CursorPageIterator(
+            session_for(server),
+            "/d",
+            per_page=10,
+            limit=25,
+            prefetch=4,
+            structure=lambda item: item["id"],
+        )
+        assert list(iterator) == CursorPager(25).ids
+        assert cursors_requested(server) == [(None, 10), (700_063, 10), (700_133, 10)]
