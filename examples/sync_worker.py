@@ -39,7 +39,9 @@ from procore_dc.webhooks import Deduplicator, WebhookEvent, parse_event
 log = logging.getLogger("sync_worker")
 
 NAMESPACE = "acme-erp-sync"  # one hook per app and company, found again by this name
-VENDOR_EVENTS = ("create", "update", "delete")
+# Procore sends no delete events for Company Vendors (GET /rest/v1.0/webhooks/resources lists
+# each resource's events); a vendor removed in Procore is seen on the next full pull.
+VENDOR_EVENTS = ("create", "update")
 
 
 class Erp:

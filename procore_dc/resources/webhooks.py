@@ -13,13 +13,17 @@ from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Delivery, Hook, Trigger
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
+from procore_dc.models import structure
 from procore_dc.resources._base import READ, WRITE, ResourceClient, path_id, requires, wire_value
+from procore_dc.session import response_json
 
 __all__ = [
+    "COMPANY_HOOK_SHOW_PATH",
     "DELIVERIES_PATH",
     "DELIVERY_STATUSES",
     "HOOKS_PATH",
     "HOOK_PATH",
+    "PROJECT_HOOK_SHOW_PATH",
     "TRIGGERS_PATH",
     "TRIGGER_PATH",
     "CompanyWebhooks",
@@ -31,6 +35,11 @@ __all__ = [
 
 HOOKS_PATH = "/rest/v1.0/webhooks/hooks"
 HOOK_PATH = "/rest/v1.0/webhooks/hooks/{id}"
+#: v1.0 has no show operation; v2.0 does, scoped by path (Procore's catalogue).
+COMPANY_HOOK_SHOW_PATH = "/rest/v2.0/companies/{company_id}/webhooks/hooks/{id}"
+PROJECT_HOOK_SHOW_PATH = (
+    "/rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{id}"
+)
 TRIGGERS_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/triggers"
 TRIGGER_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/{id}"
 DELIVERIES_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/deliveries"
@@ -73,14 +82,32 @@ class HooksResource(_Scoped):
     def get(self, hook_id: int) -> Hook:
         """Fetch one hook.
 
-        :calls: ``GET /rest/v1.0/webhooks/hooks/{id}``
+        REST v1.0 has no show operation for hooks, so this uses v2.0's, which wraps the hook
+        in ``data`` and names its payload version ``payload_version``.
+
+        :calls: ``GET /rest/v2.0/companies/{company_id}/webhooks/hooks/{id}`` (or
+            ``.../projects/{project_id}/webhooks/hooks/{id}``)
 
         .. code-block:: python
 
             hook = company.webhooks.hooks.get(5)
         """
-        path = HOOK_PATH.format(id=path_id(hook_id, "hook_id"))
-        return self._call("GET", path, Hook, params=self._params())
+        ids = {
+            "company_id": path_id(self.company_id, "company_id"),
+            "id": path_id(hook_id, "hook_id"),
+        }
+        if self.scope is Scope.PROJECT:
+            ids["project_id"] = path_id(self.project_id, "project_id")
+            path = PROJECT_HOOK_SHOW_PATH.format(**ids)
+        else:
+            path = COMPANY_HOOK_SHOW_PATH.format(**ids)
+        response = self._session.request("GET", path)
+        found = response_json(response)
+        if isinstance(found, Mapping) and isinstance(found.get("data"), Mapping):
+            found = dict(found["data"])
+            version = found.pop("payload_version", None)
+            found.setdefault("api_version", _major(version))
+        return structure(found, Hook, url=response.url)
 
     @requires("webhooks_api", WRITE)
     def create(
@@ -167,19 +194,27 @@ class TriggersResource(_OfHook):
         return self._list(TRIGGERS_PATH.format(hook_id=self._hook), Trigger, self._params())
 
     @requires("webhooks_api", WRITE)
-    def create(self, resource_name: str, event_type: str) -> Trigger:
+    def create(self, resource_name: str, event_type: str, *, api_version: str = "v2") -> Trigger:
         """Add a trigger: events of ``event_type`` on ``resource_name`` are delivered.
 
-        :param resource_name: e.g. ``"RFIs"``, ``"Projects"``, ``"Company Users"``
+        :param resource_name: Procore's resource name, e.g. ``"RFIs"``, ``"Observation
+            Items"``, ``"Project Files"``, ``"Projects"``, ``"Company Users"``
+            (``GET /rest/v1.0/webhooks/resources`` lists them with the events each sends)
         :param event_type: ``create``, ``update`` or ``delete``
-        :calls: ``POST /rest/v1.0/webhooks/hooks/{hook_id}/triggers``
+        :param api_version: the webhooks API version the body is for (default: ``"v2"``);
+            Procore's docs require it next to the ``trigger`` object
+        :calls: ``POST /rest/v1.0/webhooks/hooks/{hook_id}/triggers`` with
+            ``{"company_id" or "project_id", "api_version", "trigger": {...}}``
 
         .. code-block:: python
 
             company.webhooks.triggers(5).create("RFIs", "update")
         """
+        # "The body must include api_version and a trigger object" (DOC plan_your_app/
+        # webhooks_api.md); the spec's CompanyTrigger and ProjectTrigger mark it required.
         payload = {
             **self._params(),
+            "api_version": api_version,
             "trigger": {"resource_name": resource_name, "event_type": event_type},
         }
         path = TRIGGERS_PATH.format(hook_id=self._hook)
@@ -303,3 +338,10 @@ class ProjectWebhooks(_Webhooks):
     _hooks_class = ProjectHooks
     _triggers_class = ProjectTriggers
     _deliveries_class = ProjectDeliveries
+
+
+def _major(version: Any) -> Optional[str]:
+    """``"v2.0"`` -> ``"v2"``: v2.0 hooks name the payload version with its minor part."""
+    if not isinstance(version, str):
+        return None
+    return version.split(".", 1)[0]

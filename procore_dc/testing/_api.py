@@ -829,7 +829,7 @@ def observation_create(ctx: Ctx) -> Response:
         return record
 
     record = partition.create(build)
-    _emit(ctx, "Observations", "create", record["id"], project["company"]["id"], project["id"])
+    _emit(ctx, "Observation Items", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
 
 
@@ -845,7 +845,7 @@ def observation_update(ctx: Ctx, id: int) -> Response:
     _update(record, ctx.wrapped("observation"))
     record["updated_at"] = _now(ctx)
     ctx.sandbox.data.observations.of(project["id"]).replace(record)
-    _emit(ctx, "Observations", "update", id, project["company"]["id"], project["id"])
+    _emit(ctx, "Observation Items", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
 
@@ -861,7 +861,7 @@ def _delete_project_record(
 
 def observation_delete(ctx: Ctx, project_id: int, id: int) -> Response:
     return _delete_project_record(
-        ctx, project_id, id, ctx.sandbox.data.observations, "observations", "Observations"
+        ctx, project_id, id, ctx.sandbox.data.observations, "observations", "Observation Items"
     )
 
 
@@ -928,7 +928,7 @@ def folder_create(ctx: Ctx) -> Response:
         }
 
     record = partition.create(build)
-    _emit(ctx, "Folders", "create", record["id"], project["company"]["id"], project["id"])
+    _emit(ctx, "Project Folders", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
 
 
@@ -940,7 +940,7 @@ def folder_update(ctx: Ctx, id: int) -> Response:
     _update(folder, fields, {"name", "parent_id", "private", "custom_fields"})
     folder["updated_at"] = _now(ctx)
     ctx.sandbox.data.folders.of(project["id"]).replace(folder)
-    _emit(ctx, "Folders", "update", id, project["company"]["id"], project["id"])
+    _emit(ctx, "Project Folders", "update", id, project["company"]["id"], project["id"])
     return json_response(folder)
 
 
@@ -951,7 +951,7 @@ def folder_delete(ctx: Ctx, id: int) -> Response:
     if folder["parent_id"] is None:
         raise unprocessable({"base": ["the root folder cannot be deleted"]})
     ctx.sandbox.data.folders.of(project["id"]).delete(id)
-    _emit(ctx, "Folders", "delete", id, project["company"]["id"], project["id"])
+    _emit(ctx, "Project Folders", "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
 
 
@@ -1006,7 +1006,7 @@ def file_create(ctx: Ctx) -> Response:
     record = partition.create(build)
     if blob is not None:
         ctx.sandbox.uploads.keep(record["file_versions"][0]["id"], blob)
-    _emit(ctx, "Files", "create", record["id"], project["company"]["id"], project["id"])
+    _emit(ctx, "Project Files", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
 
 
@@ -1020,7 +1020,7 @@ def file_update(ctx: Ctx, id: int) -> Response:
     _update(record, fields, {"name", "parent_id", "description", "private", "custom_fields"})
     record["updated_at"] = _now(ctx)
     ctx.sandbox.data.files.of(project["id"]).replace(record)
-    _emit(ctx, "Files", "update", id, project["company"]["id"], project["id"])
+    _emit(ctx, "Project Files", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
 
@@ -1030,7 +1030,7 @@ def file_delete(ctx: Ctx, id: int) -> Response:
     )
     ctx.sandbox.data.files.of(project["id"]).delete(id)
     ctx.sandbox.uploads.forget(int(v["id"]) for v in record["file_versions"])
-    _emit(ctx, "Files", "delete", id, project["company"]["id"], project["id"])
+    _emit(ctx, "Project Files", "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
 
 
@@ -1057,8 +1057,13 @@ def file_version_create(ctx: Ctx) -> Response:
     record["size"] = size
     record["updated_at"] = _now(ctx)
     ctx.sandbox.data.files.of(project["id"]).replace(record)
-    _emit(ctx, "Files", "update", file_id, project["company"]["id"], project["id"])
+    _emit(ctx, "Project File Versions", "create", version["id"], *_ids(project))
+    _emit(ctx, "Project Files", "update", file_id, *_ids(project))
     return json_response(version, 201)
+
+
+def _ids(project: Record) -> tuple[int, int]:
+    return project["company"]["id"], project["id"]
 
 
 def file_version_show(ctx: Ctx, id: int) -> Response:

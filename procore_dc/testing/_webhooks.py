@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from procore_dc.environments import is_loopback_host
 from procore_dc.testing._rest import Ctx, HTTPError, json_response, not_found, unprocessable
 from procore_dc.testing._uploads import ulid
+from procore_dc.testing._webhook_resources import EVENT_TYPES, events_for
 
 if TYPE_CHECKING:
     from procore_dc.testing._oauth import SandboxApp
@@ -32,19 +33,19 @@ if TYPE_CHECKING:
 
 __all__ = ["RESOURCE_NAMES", "WebhookDispatcher", "rules"]
 
-#: The resource names the sandbox emits events for.
+#: The resource names the sandbox emits events for (Procore's names, _webhook_resources.py).
 RESOURCE_NAMES = (
     "Projects",
     "Company Users",
     "Company Vendors",
     "RFIs",
     "Submittals",
-    "Observations",
-    "Folders",
-    "Files",
+    "Observation Items",
+    "Project Folders",
+    "Project Files",
+    "Project File Versions",
     "Manpower Logs",
 )
-EVENT_TYPES = ("create", "update", "delete")
 DELIVERY_TIMEOUT = 5.0  # Procore gives up 5 s after connecting (procore-api.md 3.11)
 MAX_BACKOFF = 3600.0
 DISCARD_AFTER = 12 * 3600.0
@@ -408,8 +409,28 @@ def hook_create(ctx: Ctx) -> Response:
     return json_response(hook.view(), 201)
 
 
-def hook_show(ctx: Ctx, id: int) -> Response:
-    return json_response(_hook(ctx, id, "readonly").view())
+def hook_show_v2(ctx: Ctx, company_id: int, id: int, project_id: Optional[int] = None) -> Response:
+    """``GET /rest/v2.0/companies/{company_id}[/projects/{project_id}]/webhooks/hooks/{id}``.
+
+    v1.0 has no show operation (Procore's spec and catalogue); v2.0 does. Its body is not in
+    the spec: we answer ``{"data": hook}`` with ``payload_version``, as v2.0 names the field
+    (docs/procore-assumptions.rst).
+    """
+    if project_id is not None:
+        project = ctx.in_project(project_id, "webhooks_api", "readonly")
+        if project["company"]["id"] != company_id:
+            raise not_found()
+    else:
+        ctx.in_company(company_id, "webhooks_api", "readonly")
+    hook = ctx.sandbox.webhooks.hooks.get(id)
+    if hook is None or (hook.owned_by_company_id, hook.owned_by_project_id) != (
+        company_id,
+        project_id,
+    ):
+        raise not_found()
+    view = hook.view()
+    view["payload_version"] = f"{view.pop('api_version')}.0"
+    return json_response({"data": view})
 
 
 def hook_update(ctx: Ctx, id: int) -> Response:
@@ -429,9 +450,15 @@ def _trigger(ctx: Ctx, hook: Hook, fields: Any, counter: itertools.count[int]) -
     if not isinstance(fields, dict):
         raise unprocessable({"trigger": ["is missing or not an object"]})
     errors = {}
-    if fields.get("resource_name") not in RESOURCE_NAMES:
-        errors["resource_name"] = [f"must be one of {', '.join(RESOURCE_NAMES)}"]
-    if fields.get("event_type") not in EVENT_TYPES:
+    known = events_for("project" if hook.owned_by_project_id is not None else "company")
+    name, event = fields.get("resource_name"), fields.get("event_type")
+    if name not in known:
+        errors["resource_name"] = [
+            f"{name!r} is not a webhook resource; GET /rest/v1.0/webhooks/resources lists them"
+        ]
+    elif event not in known[name]:
+        errors["event_type"] = [f"{name} supports only {', '.join(known[name])}"]
+    if event not in EVENT_TYPES:
         errors["event_type"] = ["must be create, update or delete"]
     if errors:
         raise unprocessable(errors)
@@ -455,6 +482,10 @@ def triggers_list(ctx: Ctx, hook_id: int) -> Response:
 
 def trigger_create(ctx: Ctx, hook_id: int) -> Response:
     hook = _hook(ctx, hook_id, "standard")
+    # "The body must include api_version and a trigger object" (DOC plan_your_app/
+    # webhooks_api.md; the spec's CompanyTrigger/ProjectTrigger mark it required).
+    if _major(ctx.body().get("api_version") or "none") is None:
+        raise unprocessable({"api_version": ["is required: v2, v3 or v4"]})
     trigger = _trigger(ctx, hook, ctx.body().get("trigger"), ctx.sandbox.webhooks._ids)
     return json_response(trigger, 201)
 
@@ -520,7 +551,15 @@ def deliveries_list(ctx: Ctx, hook_id: int) -> Response:
 
 
 def resources(ctx: Ctx) -> Response:
-    return json_response([{"name": name} for name in RESOURCE_NAMES])
+    """The resources a hook of the scope may trigger on, with the events each does not send."""
+    company_id, project_id = _scope(ctx, "readonly")
+    del company_id
+    known = events_for("project" if project_id is not None else "company")
+    rows = [
+        {"name": name, "except": [e for e in EVENT_TYPES if e not in events]}
+        for name, events in sorted(known.items())
+    ]
+    return json_response(rows)
 
 
 def resource_versions(ctx: Ctx) -> Response:
@@ -537,7 +576,6 @@ def rules() -> list[Rule]:
     return [
         r("/hooks", hooks_list, "GET"),
         r("/hooks", hook_create, "POST"),
-        r("/hooks/<int:id>", hook_show, "GET"),
         r("/hooks/<int:id>", hook_update, "PATCH"),
         r("/hooks/<int:id>", hook_delete, "DELETE"),
         r("/hooks/<int:hook_id>/triggers", triggers_list, "GET"),
@@ -548,4 +586,14 @@ def rules() -> list[Rule]:
         r("/hooks/<int:hook_id>/deliveries", deliveries_list, "GET"),
         r("/resources", resources, "GET"),
         r("/resources/api_versions", resource_versions, "GET"),
+        Rule(
+            "/rest/v2.0/companies/<int:company_id>/webhooks/hooks/<int:id>",
+            endpoint=hook_show_v2,
+            methods=["GET"],
+        ),
+        Rule(
+            "/rest/v2.0/companies/<int:company_id>/projects/<int:project_id>/webhooks/hooks/<int:id>",
+            endpoint=hook_show_v2,
+            methods=["GET"],
+        ),
     ]

@@ -75,7 +75,7 @@ def test_sync_worker_registers_its_webhook_once(sandbox: FakeProcore, tmp_path: 
         again = sync.register_webhook("http://127.0.0.1:10/hooks", "s3cret-value")
         assert first == again
         triggers = client.company(COMPANY).webhooks.triggers(first).list().to_list()
-        assert sorted(t.event_type for t in triggers) == ["create", "delete", "update"]
+        assert sorted(t.event_type for t in triggers) == ["create", "update"]
         hook = client.company(COMPANY).webhooks.hooks.get(first)
         assert hook.destination_url == "http://127.0.0.1:10/hooks"
 

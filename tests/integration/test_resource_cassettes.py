@@ -301,8 +301,8 @@ class TestWebhookCassettes:
         project = company.project(project_id(procore_cassette))
         hook = project.webhooks.hooks.create("procore-dc-project", DEAD_DESTINATION)
         assert hook.owned_by_project_id == project_id(procore_cassette)
-        trigger = project.webhooks.triggers(hook.id).create("Observations", "update")
-        assert trigger.resource_name == "Observations"
+        trigger = project.webhooks.triggers(hook.id).create("Observation Items", "update")
+        assert trigger.resource_name == "Observation Items"
         assert hook.id in [h.id for h in project.webhooks.hooks.list()]
         assert hook.id not in [h.id for h in company.webhooks.hooks.list()]
         project.webhooks.hooks.delete(hook.id)

@@ -8,6 +8,8 @@ regression on either side fails here.
 from __future__ import annotations
 
 import io
+import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from procore_dc import ProcoreClient
+from procore_dc import ProcoreClient, ValidationError
 from procore_dc.auth import ServiceAccountAuth
 from procore_dc.environments import Environment
 from procore_dc.testing import FakeProcore, SandboxClock
@@ -174,3 +176,149 @@ def test_item_2_deliveries_page_by_the_last_id_of_the_previous_page(
     starts = [r.query.get("page_start") for r in sandbox.requests]
     assert starts == [None, [str(stored[9])], [str(stored[19])]]
     assert all(r.query["page_size"] == ["10"] for r in sandbox.requests)
+
+
+# -- 3. trigger creation sends api_version ---------------------------------------------------------
+
+
+def test_item_3_trigger_creation_sends_api_version_and_the_sandbox_requires_it(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    company = client.company(COMPANY)
+    hook = company.webhooks.hooks.create("fidelity", "http://127.0.0.1:9/x")
+    sandbox.clear_requests()
+    company.webhooks.triggers(hook.id).create("RFIs", "create")
+    (sent,) = sandbox.requests
+    body = json.loads(sent.body)
+    assert body == {
+        "company_id": COMPANY,
+        "api_version": "v2",
+        "trigger": {"resource_name": "RFIs", "event_type": "create"},
+    }
+    token = dmsa_token(sandbox)
+    url = f"{sandbox.api_url}/rest/v1.0/webhooks/hooks/{hook.id}/triggers"
+    refused = requests.post(
+        url,
+        json={"company_id": COMPANY, "trigger": {"resource_name": "RFIs", "event_type": "update"}},
+        headers=headers(token),
+        timeout=5,
+    )
+    assert refused.status_code == 422
+    assert "api_version" in refused.json()["errors"]
+
+
+# -- 4. webhook resource names are Procore's -------------------------------------------------------
+
+
+def test_item_4_webhook_resources_are_procores_names_with_their_events(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    token = dmsa_token(sandbox)
+    listed = requests.get(
+        f"{sandbox.api_url}/rest/v1.0/webhooks/resources",
+        params={"project_id": PROJECT},
+        headers=headers(token),
+        timeout=5,
+    ).json()
+    names = {row["name"]: row["except"] for row in listed}
+    for name in ("Observation Items", "Project Files", "Project Folders", "Project File Versions"):
+        assert names[name] == []
+    for name in ("Manpower Logs", "RFIs", "Submittals"):
+        assert names[name] == []
+    assert not {"Observations", "Files", "Folders"} & set(names)
+    company_level = requests.get(
+        f"{sandbox.api_url}/rest/v1.0/webhooks/resources",
+        params={"company_id": COMPANY},
+        headers=headers(token),
+        timeout=5,
+    ).json()
+    by_name = {row["name"]: row["except"] for row in company_level}
+    for name in ("Projects", "Company Users", "Company Vendors"):
+        assert by_name[name] == ["delete"]
+    company = client.company(COMPANY)
+    hook = company.webhooks.hooks.create("fidelity", "http://127.0.0.1:9/x")
+    triggers = company.webhooks.triggers(hook.id)
+    assert triggers.create("Observation Items", "update").resource_name == "Observation Items"
+    with pytest.raises(ValidationError) as unknown:
+        triggers.create("Observations", "update")
+    assert "resource_name" in unknown.value.errors
+    with pytest.raises(ValidationError) as unsupported:
+        triggers.create("Company Vendors", "delete")
+    assert "event_type" in unsupported.value.errors
+
+
+def test_item_4_writes_emit_procores_resource_names(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    project = client.company(COMPANY).project(PROJECT)
+    company = client.company(COMPANY)
+    with _Receiver() as receiver:
+        hook = company.webhooks.hooks.create("fidelity", receiver.url)
+        for name in ("Observation Items", "Project Files", "Project File Versions"):
+            company.webhooks.triggers(hook.id).create(name, "create")
+        project.observations.create("Handrail", type_id=1)
+        project.documents.upload_file(io.BytesIO(b"x"), name="note.txt")
+        assert sandbox.webhooks.flush()
+    emitted = {d["event"]["resource_name"] for d in sandbox.webhooks.hooks[hook.id].deliveries}
+    assert emitted == {"Observation Items", "Project Files"}
+
+
+# -- 7. no phantom v1.0 hook show; every sandbox route is a catalogue route ------------------------
+
+
+def test_item_7_hooks_get_uses_the_v2_show_endpoint(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    company = client.company(COMPANY)
+    hook = company.webhooks.hooks.create("fidelity", "http://127.0.0.1:9/x", api_version="v3")
+    sandbox.clear_requests()
+    shown = company.webhooks.hooks.get(hook.id)
+    assert (shown.id, shown.namespace, shown.api_version) == (hook.id, "fidelity", "v3")
+    assert [r.path for r in sandbox.requests] == [
+        f"/rest/v2.0/companies/{COMPANY}/webhooks/hooks/{hook.id}"
+    ]
+    project_hooks = company.project(PROJECT).webhooks.hooks
+    mine = project_hooks.create("fidelity-p", "http://127.0.0.1:9/y")
+    assert project_hooks.get(mine.id).owned_by_project_id == PROJECT
+    token = dmsa_token(sandbox)
+    phantom = requests.get(
+        f"{sandbox.api_url}/rest/v1.0/webhooks/hooks/{hook.id}",
+        params={"company_id": COMPANY},
+        headers=headers(token),
+        timeout=5,
+    )
+    assert phantom.status_code == 405
+
+
+#: Sandbox routes that are not in Procore's REST catalogue, and why.
+NOT_IN_CATALOGUE = {
+    # Procore's Unified File Upload API (DOC tutorials/tutorial_unified_uploads.md) is newer
+    # than the catalogue's snapshot of the OpenAPI spec.
+    "POST /rest/v2.1/companies/{}/uploads",
+    "GET /rest/v2.1/companies/{}/uploads/{}",
+    "PATCH /rest/v2.1/companies/{}/uploads/{}",
+    "POST /rest/v2.1/companies/{}/projects/{}/uploads",
+    "GET /rest/v2.1/companies/{}/projects/{}/uploads/{}",
+    "PATCH /rest/v2.1/companies/{}/projects/{}/uploads/{}",
+}
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+
+def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
+    from procore_dc._catalog import load_catalog
+    from procore_dc.testing import _api
+
+    catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
+    served = set()
+    for rule in _api.build_map().iter_rules():
+        for method in sorted(rule.methods or ()):
+            if method not in ("HEAD", "OPTIONS"):
+                served.add(f"{method} {_shape(rule.rule)}")
+    assert "GET /rest/v1.0/webhooks/hooks/{}" not in served
+    assert served - catalogue <= NOT_IN_CATALOGUE, sorted(served - catalogue - NOT_IN_CATALOGUE)
+    # The login, file and storage hosts are not REST: their routes are OAuth (in the
+    # catalogue too), Procore's file links and the S3 stand-in.
+    assert "POST /oauth/token" in catalogue

@@ -191,9 +191,21 @@ def test_webhook_triggers_are_validated_and_bulk_created(sandbox: FakeProcore, t
         },
     ).json()
     base = f"{V10}/webhooks/hooks/{hook['id']}"
-    # A company hook is not found through a project.
-    assert call(sandbox, token, "GET", base, params={"project_id": PROJECT}).status_code == 404
-    bad = call(sandbox, token, "POST", f"{base}/triggers", params=company, json={"trigger": "x"})
+    # v1.0 has no hook show (issue #11 item 7); v2.0 does, and a company hook is not found
+    # through a project.
+    assert call(sandbox, token, "GET", base, params=company).status_code == 405
+    v2 = f"/rest/v2.0/companies/{COMPANY}"
+    assert call(sandbox, token, "GET", f"{v2}/webhooks/hooks/{hook['id']}").status_code == 200
+    through_project = f"{v2}/projects/{PROJECT}/webhooks/hooks/{hook['id']}"
+    assert call(sandbox, token, "GET", through_project).status_code == 404
+    bad = call(
+        sandbox,
+        token,
+        "POST",
+        f"{base}/triggers",
+        params=company,
+        json={"api_version": "v4", "trigger": "x"},
+    )
     assert bad.status_code == 422
     assert '"trigger": ["is missing or not an object"]' in bad.text
     wrong = call(
@@ -202,7 +214,7 @@ def test_webhook_triggers_are_validated_and_bulk_created(sandbox: FakeProcore, t
         "POST",
         f"{base}/triggers",
         params=company,
-        json={"trigger": {"resource_name": "Nope", "event_type": "explode"}},
+        json={"api_version": "v4", "trigger": {"resource_name": "Nope", "event_type": "explode"}},
     )
     assert wrong.status_code == 422
     assert set(wrong.json()["errors"]) == {"resource_name", "event_type"}
