@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from procore_dc.exceptions import ConfigurationError
-from procore_dc.models import Delivery, Hook, Trigger
+from procore_dc.models import Delivery, Hook, Trigger, structure
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
-from procore_dc.models import structure
 from procore_dc.resources._base import READ, WRITE, ResourceClient, path_id, requires, wire_value
 from procore_dc.session import response_json
 
