@@ -451,7 +451,7 @@ def _trigger(ctx: Ctx, hook: Hook, fields: Any, counter: itertools.count[int]) -
         raise unprocessable({"trigger": ["is missing or not an object"]})
     errors = {}
     known = events_for("project" if hook.owned_by_project_id is not None else "company")
-    name, event = fields.get("resource_name"), fields.get("event_type")
+    name, event = str(fields.get("resource_name")), fields.get("event_type")
     if name not in known:
         errors["resource_name"] = [
             f"{name!r} is not a webhook resource; GET /rest/v1.0/webhooks/resources lists them"
