@@ -146,6 +146,7 @@ def run_soak(
         project = company.project(PROJECT_ID)
         vendor_ids = [v["id"] for v in sandbox.data.vendors.of(COMPANY_ID)[:20]]
         rfi_ids = [r["id"] for r in sandbox.data.rfis.of(PROJECT_ID)[:20]]
+        manager = sandbox.default_user_id
 
         reads: list[Callable[[random.Random], Any]] = [
             lambda rng: client.me(),
@@ -176,7 +177,9 @@ def run_soak(
                         with lock:
                             written[f"vendor:{tag}"] = vendor.id
                     else:
-                        rfi = project.rfis.create(f"Soak RFI {tag}", question="Still standing?")
+                        rfi = project.rfis.create(
+                            f"Soak RFI {tag}", question="Still standing?", rfi_manager_id=manager
+                        )
                         with lock:
                             written[f"rfi:{tag}"] = rfi.id
                     succeeded.add()

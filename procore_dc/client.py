@@ -47,7 +47,7 @@ class ProjectScope:
     .. code-block:: python
 
         project = client.company(8).project(42)
-        project.rfis.create("Door hardware", question="Which hinge?")
+        project.rfis.create("Door hardware", question="Which hinge?", rfi_manager_id=5)
     """
 
     def __init__(self, session: Session, company_id: int, project_id: int) -> None:

@@ -114,10 +114,16 @@ class ManpowerLogsResource(ResourceClient):
         num_workers: Optional[int] = None,
         num_hours: Optional[str] = None,
         notes: Optional[str] = None,
-        vendor_id: Optional[int] = None,
+        contact_id: Optional[int] = None,
         **fields: Any,
     ) -> ManpowerLog:
         """Create a manpower log entry.
+
+        The log's company (vendor) is named by ``contact_id``; Procore has no ``vendor_id``
+        field here (spec: ``RestV10ProjectsProjectIdManpowerLogsPostRequestManpowerLog``).
+
+        :param contact_id: the id of the vendor (company) the workers belong to
+        :raises ConfigurationError: for ``vendor_id=`` (use ``contact_id=``)
 
         :calls: ``POST /rest/v1.0/projects/{project_id}/manpower_logs`` with
             ``{"manpower_log": {...}}``
@@ -126,12 +132,16 @@ class ManpowerLogsResource(ResourceClient):
 
             project.manpower_logs.create(date=date(2026, 3, 2), num_workers=6, num_hours="8")
         """
+        if "vendor_id" in fields:
+            raise ConfigurationError(
+                "manpower logs have no vendor_id; name the vendor with contact_id=vendor_id"
+            )
         typed = {
             "date": date,
             "num_workers": num_workers,
             "num_hours": num_hours,
             "notes": notes,
-            "vendor_id": vendor_id,
+            "contact_id": contact_id,
         }
         return self._call(
             "POST",

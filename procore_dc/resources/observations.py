@@ -92,20 +92,23 @@ class ObservationsResource(ResourceClient):
         self,
         name: str,
         *,
+        type_id: int,
         description: Optional[str] = None,
         priority: Optional[str] = None,
         due_date: Optional[_dt.date] = None,
         assignee_id: Optional[int] = None,
-        type_id: Optional[int] = None,
         **fields: Any,
     ) -> Observation:
         """Create an observation item.
 
+        Procore's spec requires ``name`` and ``type_id`` (the observation type, e.g. Safety).
+
+        :param type_id: the id of the observation type
         :calls: ``POST /rest/v1.0/observations/items`` with ``{"project_id", "observation": {...}}``
 
         .. code-block:: python
 
-            item = project.observations.create("Missing handrail", priority="High")
+            item = project.observations.create("Missing handrail", type_id=1, priority="High")
         """
         typed = {
             "name": name,

@@ -6,6 +6,7 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
+from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Rfi
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
@@ -80,30 +81,41 @@ class RfisResource(ResourceClient):
         self,
         subject: str,
         *,
-        question: Optional[str] = None,
-        assignee_id: Optional[int] = None,
-        rfi_manager_id: Optional[int] = None,
+        question: str,
+        rfi_manager_id: int,
+        assignee_ids: Optional[Sequence[int]] = None,
         due_date: Optional[_dt.date] = None,
         private: Optional[bool] = None,
         **fields: Any,
     ) -> Rfi:
         """Create an RFI; ``question`` becomes its first question's body.
 
+        Procore's spec requires ``subject``, ``rfi_manager_id`` and ``question``
+        (``RFIBodyRfi``); ``assignee_ids`` replaces the deprecated ``assignee_id``.
+
+        :param rfi_manager_id: the id of the user who manages the RFI
+        :param assignee_ids: ids of the users assigned to answer it
+        :raises ConfigurationError: for ``assignee_id=`` (use ``assignee_ids=[...]``)
         :calls: ``POST /rest/v1.0/projects/{project_id}/rfis`` with ``{"rfi": {...}}``
 
         .. code-block:: python
 
-            rfi = project.rfis.create("Door hardware", question="Which hinge?", assignee_id=5)
+            rfi = project.rfis.create(
+                "Door hardware", question="Which hinge?", rfi_manager_id=5, assignee_ids=[7]
+            )
         """
+        if "assignee_id" in fields:
+            raise ConfigurationError(
+                "assignee_id is deprecated by Procore for RFIs; pass assignee_ids=[user_id]"
+            )
         typed: dict[str, Any] = {
             "subject": subject,
-            "assignee_id": assignee_id,
             "rfi_manager_id": rfi_manager_id,
+            "assignee_ids": list(assignee_ids) if assignee_ids is not None else None,
             "due_date": due_date,
             "private": private,
+            "question": {"body": question},
         }
-        if question is not None:
-            typed["question"] = {"body": question}
         return self._call("POST", self._path(RFIS_PATH), Rfi, json=body("rfi", typed, fields))
 
     @requires("rfi", WRITE)

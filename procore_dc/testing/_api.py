@@ -579,24 +579,40 @@ def rfi_show(ctx: Ctx, project_id: int, id: int) -> Response:
     return json_response(record)
 
 
-def _user_ref(ctx: Ctx, company_id: int, user_id: Any) -> Optional[Record]:
+def _user_ref(
+    ctx: Ctx, company_id: int, user_id: Any, field_name: str = "assignee_id"
+) -> Optional[Record]:
     if user_id is None:
         return None
-    user = ctx.sandbox.data.users.of(company_id).get(_record_id(user_id))
+    try:
+        user = ctx.sandbox.data.users.of(company_id).get(int(user_id))
+    except (TypeError, ValueError):
+        user = None
     if user is None:
-        raise unprocessable({"assignee_id": ["is not a user of this company"]})
+        raise unprocessable({field_name: ["is not a user of this company"]})
     return {"id": user["id"], "login": user["email_address"], "name": user["name"]}
 
 
 def rfi_create(ctx: Ctx, project_id: int) -> Response:
     project = ctx.in_project(project_id, "rfi", "standard")
     fields = ctx.wrapped("rfi")
-    _require(fields, "subject")
+    # Procore's spec (RFIBodyRfi) requires subject, rfi_manager_id and question.
+    missing = {n: ["can't be blank"] for n in ("subject", "rfi_manager_id") if not fields.get(n)}
     question = fields.get("question") or {}
     if not isinstance(question, dict) or not question.get("body"):
-        raise unprocessable({"question": ["body can't be blank"]})
+        missing["question"] = ["body can't be blank"]
+    if missing:
+        raise unprocessable(missing)
     company_id = project["company"]["id"]
-    assignee = _user_ref(ctx, company_id, fields.get("assignee_id"))
+    # assignee_ids replaces the deprecated assignee_id (still accepted, as Procore does).
+    raw_ids = fields.get("assignee_ids")
+    if raw_ids is None and fields.get("assignee_id") is not None:
+        raw_ids = [fields["assignee_id"]]
+    if raw_ids is not None and not isinstance(raw_ids, list):
+        raise unprocessable({"assignee_ids": ["must be a list of user ids"]})
+    assignees = [a for a in (_user_ref(ctx, company_id, i) for i in raw_ids or ()) if a]
+    assignee = assignees[0] if assignees else None
+    manager = _user_ref(ctx, company_id, fields["rfi_manager_id"], "rfi_manager_id")
     partition = ctx.sandbox.data.rfis.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     draft = bool(fields.get("draft"))
@@ -622,12 +638,12 @@ def rfi_create(ctx: Ctx, project_id: int) -> Response:
             "deleted": False,
             "questions": [{"id": rid * 10 + 1, "body": str(question["body"]), "errors": []}],
             "assignee": assignee,
-            "assignees": [assignee] if assignee else [],
+            "assignees": assignees,
             "created_by": creator,
             "ball_in_court": assignee,
-            "ball_in_courts": [assignee] if assignee else [],
+            "ball_in_courts": list(assignees),
             "received_from": creator,
-            "rfi_manager": _user_ref(ctx, company_id, fields.get("rfi_manager_id")) or creator,
+            "rfi_manager": manager,
             "custom_fields": {},
             "accepted": False,
             "draft": draft,
@@ -664,9 +680,16 @@ def rfi_update(ctx: Ctx, project_id: int, id: int) -> Response:
     project, record = _project_record(ctx, project_id, ctx.sandbox.data.rfis, "rfi", id, "standard")
     fields = dict(ctx.wrapped("rfi"))
     company_id = project["company"]["id"]
-    if "assignee_id" in fields:
-        record["assignee"] = _user_ref(ctx, company_id, fields.pop("assignee_id"))
-        record["assignees"] = [record["assignee"]] if record["assignee"] else []
+    if "assignee_ids" in fields or "assignee_id" in fields:
+        raw = fields.pop("assignee_ids", None)
+        single = fields.pop("assignee_id", None)
+        ids = raw if isinstance(raw, list) else ([single] if single is not None else [])
+        assignees = [a for a in (_user_ref(ctx, company_id, i) for i in ids) if a]
+        record["assignee"] = assignees[0] if assignees else None
+        record["assignees"] = assignees
+    if "rfi_manager_id" in fields:
+        manager_id = fields.pop("rfi_manager_id")
+        record["rfi_manager"] = _user_ref(ctx, company_id, manager_id, "rfi_manager_id")
     question = fields.pop("question", None)
     if isinstance(question, dict) and question.get("body"):
         record["questions"] = [{"id": id * 10 + 1, "body": str(question["body"]), "errors": []}]
@@ -807,7 +830,7 @@ def observation_show(ctx: Ctx, id: int) -> Response:
 def observation_create(ctx: Ctx) -> Response:
     project = ctx.in_project(ctx.int_param("project_id"), "observations", "standard")
     fields = ctx.wrapped("observation")
-    _require(fields, "name")
+    _require(fields, "name", "type_id")  # Procore's spec (Observation) requires both
     partition = ctx.sandbox.data.observations.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     template = partition[0] if len(partition) else {}
@@ -1124,6 +1147,10 @@ def manpower_show(ctx: Ctx, project_id: int, id: int) -> Response:
 def manpower_create(ctx: Ctx, project_id: int) -> Response:
     project = ctx.in_project(project_id, "daily_log", "standard")
     fields = dict(ctx.wrapped("manpower_log"))
+    # The vendor is named by contact_id; vendor_id is not a field Procore knows, so it is
+    # dropped like any unknown parameter (spec: ...ManpowerLogsPostRequestManpowerLog).
+    fields.pop("vendor_id", None)
+    vendor = _vendor_ref(ctx, project["company"]["id"], fields.pop("contact_id", None))
     partition = ctx.sandbox.data.manpower_logs.of(project["id"])
     now = _now(ctx)
     day = str(fields.pop("date", None) or iso_date(ctx.sandbox.clock.now()))
@@ -1147,12 +1174,26 @@ def manpower_create(ctx: Ctx, project_id: int) -> Response:
             "permissions": {"can_update": True, "can_delete": True},
         }
         _update(record, fields)
+        if vendor is not None:
+            record["vendor"] = vendor
         _man_hours(record)
         return record
 
     record = partition.create(build)
     _emit(ctx, "Manpower Logs", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
+
+
+def _vendor_ref(ctx: Ctx, company_id: int, contact_id: Any) -> Optional[Record]:
+    if contact_id is None:
+        return None
+    try:
+        vendor = ctx.sandbox.data.vendors.of(company_id).get(int(contact_id))
+    except (TypeError, ValueError):
+        vendor = None
+    if vendor is None:
+        raise unprocessable({"contact_id": ["is not a vendor of this company"]})
+    return {"id": vendor["id"], "name": vendor["name"]}
 
 
 def _man_hours(record: Record) -> None:
@@ -1169,7 +1210,11 @@ def manpower_update(ctx: Ctx, project_id: int, id: int) -> Response:
     project, record = _project_record(
         ctx, project_id, ctx.sandbox.data.manpower_logs, "daily_log", id, "standard"
     )
-    _update(record, ctx.wrapped("manpower_log"))
+    fields = dict(ctx.wrapped("manpower_log"))
+    fields.pop("vendor_id", None)  # not a Procore field: the vendor is contact_id
+    if "contact_id" in fields:
+        record["vendor"] = _vendor_ref(ctx, project["company"]["id"], fields.pop("contact_id"))
+    _update(record, fields)
     _man_hours(record)
     record["updated_at"] = _now(ctx)
     ctx.sandbox.data.manpower_logs.of(project["id"]).replace(record)

@@ -44,6 +44,8 @@ from procore_dc.testing.cassettes import placeholder
 # API traffic reaches the cassette, and the deliveries log has entries to page through.
 DEAD_DESTINATION = "http://127.0.0.1:9/procore-dc-hook"
 
+MANAGER = 1000001  # the first company's first user (seed 0): an RFI manager
+
 
 def make_client(run: IntegrationCassette) -> ProcoreClient:
     return ProcoreClient(run.session())
@@ -178,7 +180,12 @@ class TestProjectToolCassettes:
         assert filtered
         assert all(rfi.status == status for rfi in filtered)
 
-        made = rfis.create("Door hardware", question="Which hinge?", due_date=dt.date(2026, 4, 1))
+        made = rfis.create(
+            "Door hardware",
+            question="Which hinge?",
+            rfi_manager_id=MANAGER,
+            due_date=dt.date(2026, 4, 1),
+        )
         assert made.subject == "Door hardware"
         assert made.due_date == dt.date(2026, 4, 1)
         assert rfis.update(made.id, subject="Door hardware (L3)").subject == "Door hardware (L3)"
@@ -201,7 +208,7 @@ class TestProjectToolCassettes:
         listed = several_pages(observations.list(per_page=2, limit=4), Observation)
         assert observations.get(listed[1].id) == listed[1]
 
-        item = observations.create("Missing handrail", priority="High")
+        item = observations.create("Missing handrail", type_id=1, priority="High")
         assert (item.name, item.priority) == ("Missing handrail", "High")
         assert observations.update(item.id, name="Handrail").name == "Handrail"
         assert observations.get(item.id).name == "Handrail"
@@ -280,8 +287,8 @@ class TestWebhookCassettes:
         assert [t.id for t in triggers.list()] == [trigger.id]
 
         rfis = company.project(project_id(procore_cassette)).rfis
-        rfis.create("Hooked RFI 1", question="Q?")
-        rfis.create("Hooked RFI 2", question="Q?")
+        rfis.create("Hooked RFI 1", question="Q?", rfi_manager_id=MANAGER)
+        rfis.create("Hooked RFI 2", question="Q?", rfi_manager_id=MANAGER)
         if procore_cassette.sandbox is not None:
             assert procore_cassette.sandbox.webhooks.flush()
         # v1.0 deliveries page with page_start/page_size (OffsetPageIterator): one page here.
@@ -336,7 +343,7 @@ class TestPermissionCassettes:
         project = company.project(project_id(procore_cassette))
         assert project.rfis.list(per_page=2, limit=2).to_list()
         with pytest.raises(PermissionDeniedError) as denied:
-            project.rfis.create("Not allowed")
+            project.rfis.create("Not allowed", question="Q?", rfi_manager_id=MANAGER)
         assert denied.value.status_code == 403
         with pytest.raises(PermissionDeniedError):
             project.submittals.list(per_page=2).to_list()

@@ -64,7 +64,7 @@ def test_reset_fault_is_a_connection_error_for_requests(sandbox: FakeProcore) ->
     with pytest.raises(requests.ConnectionError):
         requests.post(
             f"{sandbox.api_url}/rest/v1.0/projects/100001/rfis",
-            json={"rfi": {"subject": "s", "question": {"body": "q"}}},
+            json={"rfi": {"subject": "s", "question": {"body": "q"}, "rfi_manager_id": 1000001}},
             headers=headers(token),
             timeout=5,
         )
@@ -78,7 +78,7 @@ def test_reset_after_read_acts_then_drops(sandbox: FakeProcore) -> None:
     with pytest.raises(requests.ConnectionError):
         requests.post(
             f"{sandbox.api_url}/rest/v1.0/projects/100001/rfis",
-            json={"rfi": {"subject": "s", "question": {"body": "q"}}},
+            json={"rfi": {"subject": "s", "question": {"body": "q"}, "rfi_manager_id": 1000001}},
             headers=headers(token),
             timeout=5,
         )

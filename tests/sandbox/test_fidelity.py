@@ -7,6 +7,7 @@ regression on either side fails here.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from procore_dc import ProcoreClient, ValidationError
+from procore_dc import ConfigurationError, ProcoreClient, ValidationError
 from procore_dc.auth import ServiceAccountAuth
 from procore_dc.environments import Environment
 from procore_dc.testing import FakeProcore, SandboxClock
@@ -188,7 +189,7 @@ def test_item_3_trigger_creation_sends_api_version_and_the_sandbox_requires_it(
     hook = company.webhooks.hooks.create("fidelity", "http://127.0.0.1:9/x")
     sandbox.clear_requests()
     company.webhooks.triggers(hook.id).create("RFIs", "create")
-    (sent,) = sandbox.requests
+    (sent,) = [r for r in sandbox.requests if r.role == "api"]
     body = json.loads(sent.body)
     assert body == {
         "company_id": COMPANY,
@@ -322,3 +323,103 @@ def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
     # The login, file and storage hosts are not REST: their routes are OAuth (in the
     # catalogue too), Procore's file links and the S3 stand-in.
     assert "POST /oauth/token" in catalogue
+
+
+# -- 5. required fields as Procore's spec has them -------------------------------------------------
+
+MANAGER = 1000001  # the first company's first user (seed 0)
+
+
+def test_item_5_typed_creates_require_procores_required_fields() -> None:
+    from procore_dc.resources import ManpowerLogsResource, ObservationsResource, RfisResource
+
+    def required(method: Any) -> set[str]:
+        return {
+            name
+            for name, p in inspect.signature(method).parameters.items()
+            if p.default is inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD
+        } - {"self"}
+
+    assert required(RfisResource.create) == {"subject", "question", "rfi_manager_id"}
+    assert required(ObservationsResource.create) == {"name", "type_id"}
+    assert "assignee_ids" in inspect.signature(RfisResource.create).parameters
+    assert "assignee_id" not in inspect.signature(RfisResource.create).parameters
+    assert "contact_id" in inspect.signature(ManpowerLogsResource.create).parameters
+    assert "vendor_id" not in inspect.signature(ManpowerLogsResource.create).parameters
+
+
+def test_item_5_rfi_create_sends_the_manager_and_assignee_ids(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    rfis = client.company(COMPANY).project(PROJECT).rfis
+    sandbox.clear_requests()
+    made = rfis.create(
+        "Door", question="Which hinge?", rfi_manager_id=MANAGER, assignee_ids=[MANAGER]
+    )
+    (posted,) = [r for r in sandbox.requests if r.role == "api"]
+    sent = json.loads(posted.body)["rfi"]
+    assert sent["rfi_manager_id"] == MANAGER
+    assert sent["assignee_ids"] == [MANAGER]
+    assert "assignee_id" not in sent
+    assert made.rfi_manager is not None
+    assert made.rfi_manager.id == MANAGER
+    with pytest.raises(ConfigurationError, match="assignee_ids"):
+        rfis.create("Door", question="Q?", rfi_manager_id=MANAGER, assignee_id=MANAGER)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "missing"),
+    [
+        (
+            f"/rest/v1.0/projects/{PROJECT}/rfis",
+            {"rfi": {"subject": "s", "question": {"body": "q"}}},
+            {"rfi_manager_id"},
+        ),
+        (
+            f"/rest/v1.0/projects/{PROJECT}/rfis",
+            {"rfi": {"rfi_manager_id": MANAGER}},
+            {"subject", "question"},
+        ),
+        (
+            "/rest/v1.0/observations/items",
+            {"project_id": PROJECT, "observation": {"name": "Loose rail"}},
+            {"type_id"},
+        ),
+    ],
+)
+def test_item_5_the_sandbox_refuses_creates_missing_required_fields(
+    sandbox: FakeProcore, path: str, body: dict[str, Any], missing: set[str]
+) -> None:
+    answer = requests.post(
+        f"{sandbox.api_url}{path}",
+        params={"project_id": PROJECT},
+        json=body,
+        headers=headers(dmsa_token(sandbox)),
+        timeout=5,
+    )
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]  # Procore's shape: {"errors": {field: [messages]}}
+    assert set(errors) == missing
+    assert all(isinstance(v, list) and v for v in errors.values())
+
+
+def test_item_5_manpower_log_names_its_vendor_with_contact_id(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    project = client.company(COMPANY).project(PROJECT)
+    vendor = client.company(COMPANY).vendors.list(limit=1).to_list()[0]
+    log = project.manpower_logs.create(num_workers=3, num_hours="8", contact_id=vendor.id)
+    assert log.vendor is not None
+    assert log.vendor.id == vendor.id
+    assert "contact_id" in sandbox.requests[-1].body.decode()
+    with pytest.raises(ConfigurationError, match="contact_id"):
+        project.manpower_logs.create(num_workers=3, vendor_id=vendor.id)
+    # vendor_id is not a Procore field: the sandbox drops it, as Procore drops unknown keys.
+    raw = requests.post(
+        f"{sandbox.api_url}/rest/v1.0/projects/{PROJECT}/manpower_logs",
+        json={"manpower_log": {"num_workers": 1, "num_hours": "1", "vendor_id": vendor.id}},
+        headers=headers(dmsa_token(sandbox)),
+        timeout=5,
+    ).json()
+    assert "vendor_id" not in raw
+    assert raw["vendor"] is None

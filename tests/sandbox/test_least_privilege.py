@@ -18,6 +18,8 @@ from procore_dc.testing import FakeProcore, SandboxApp
 
 pytestmark = pytest.mark.timeout(60)
 
+MANAGER = 1000001  # the first company's first user (seed 0): an RFI manager
+
 
 @pytest.fixture
 def sandbox() -> Iterator[FakeProcore]:
@@ -40,7 +42,7 @@ def sync(client: ProcoreClient, company_id: int) -> dict[str, int]:
         "submittals": len(scope.submittals.list().to_list()),
         "users": len(company.users.list().to_list()),
     }
-    created = scope.rfis.create("Door hardware", question="Which hinge?")
+    created = scope.rfis.create("Door hardware", question="Which hinge?", rfi_manager_id=MANAGER)
     counts["created_rfi"] = created.id
     return counts
 

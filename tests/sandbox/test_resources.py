@@ -39,6 +39,7 @@ from procore_dc.webhooks import Deduplicator, WebhookVerificationError, parse_ev
 
 COMPANY = 8
 PROJECT = 100001
+MANAGER = 1000001  # the first company's first user (seed 0): an RFI manager
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,12 @@ def test_rfis_list_pages_get_create_update(client: ProcoreClient, sandbox: FakeP
     some = pages[-1].items[0]
     assert rfis.get(some.id) == some
 
-    made = rfis.create("Door hardware", question="Which hinge?", due_date=dt.date(2026, 4, 1))
+    made = rfis.create(
+        "Door hardware",
+        question="Which hinge?",
+        rfi_manager_id=MANAGER,
+        due_date=dt.date(2026, 4, 1),
+    )
     assert made.subject == "Door hardware"
     updated = rfis.update(made.id, subject="Door hardware (L3)")
     assert updated.subject == "Door hardware (L3)"
@@ -169,7 +175,7 @@ def test_submittals_observations_manpower(client: ProcoreClient) -> None:
     assert project.submittals.update(made.id, title="Cut sheets r2").title == "Cut sheets r2"
     assert project.submittals.get(made.id).title == "Cut sheets r2"
 
-    item = project.observations.create("Missing handrail", priority="High")
+    item = project.observations.create("Missing handrail", type_id=1, priority="High")
     assert project.observations.get(item.id).name == "Missing handrail"
     assert project.observations.update(item.id, name="Handrail").name == "Handrail"
     assert item.id in [o.id for o in project.observations.list()]
@@ -357,7 +363,7 @@ def test_dmsa_without_the_tool_permission_is_denied(sandbox: FakeProcore) -> Non
         project = limited.company(COMPANY).project(PROJECT)
         assert project.rfis.list(limit=3).to_list()
         with pytest.raises(PermissionDeniedError):
-            project.rfis.create("Not allowed")
+            project.rfis.create("Not allowed", question="Q?", rfi_manager_id=MANAGER)
         with pytest.raises(PermissionDeniedError):
             project.submittals.list().to_list()
         with pytest.raises(PermissionDeniedError):
@@ -473,7 +479,9 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
         assert trigger.resource_name == "RFIs"
         assert trigger.id in [t.id for t in company.webhooks.triggers(hook.id).list()]
 
-        rfi = company.project(PROJECT).rfis.create("Webhook RFI", question="Q?")
+        rfi = company.project(PROJECT).rfis.create(
+            "Webhook RFI", question="Q?", rfi_manager_id=MANAGER
+        )
         assert sandbox.webhooks.flush()
         assert len(receiver.received) == 1
         failing = company.webhooks.deliveries(hook.id).list(status="failing").to_list()
@@ -496,7 +504,7 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
         # A hook with the wrong secret is refused by the receiver.
         company.webhooks.hooks.update(hook.id, destination_headers={"Authorization": "Bearer nope"})
         receiver.fail_next = False
-        company.project(PROJECT).rfis.create("Second RFI", question="Q?")
+        company.project(PROJECT).rfis.create("Second RFI", question="Q?", rfi_manager_id=MANAGER)
         assert sandbox.webhooks.flush()
         assert receiver.refused == 1
         # Deliveries page by page_start/page_size: a page of one still walks them all.

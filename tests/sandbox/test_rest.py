@@ -65,7 +65,7 @@ def test_dmsa_permission_levels_403_against_404(sandbox: FakeProcore) -> None:
     assert get(sandbox, f"{base}/submittals".replace("v1.0", "v1.1"), token).status_code == 403
     write = requests.post(
         f"{sandbox.api_url}{base}/rfis",
-        json={"rfi": {"subject": "x", "question": {"body": "y"}}},
+        json={"rfi": {"subject": "x", "question": {"body": "y"}, "rfi_manager_id": 1000001}},
         headers=headers(token),
         timeout=5,
     )
@@ -79,7 +79,7 @@ def test_user_token_acts_within_the_users_permissions(sandbox: FakeProcore) -> N
     token = sandbox.issue_token(user_id=readonly_user)["access_token"]
     base = f"{sandbox.api_url}/rest/v1.0/projects/{PROJECT}/rfis"
     assert requests.get(base, headers=headers(token), timeout=5).status_code == 200
-    body = {"rfi": {"subject": "s", "question": {"body": "q"}}}
+    body = {"rfi": {"subject": "s", "question": {"body": "q"}, "rfi_manager_id": 1000001}}
     assert requests.post(base, json=body, headers=headers(token), timeout=5).status_code == 403
     admin = sandbox.issue_token()["access_token"]
     assert requests.post(base, json=body, headers=headers(admin), timeout=5).status_code == 201
@@ -186,7 +186,10 @@ def test_every_response_has_a_request_id_and_errors_are_json(sandbox: FakeProcor
     )
     assert malformed.status_code == 400
     missing = requests.post(
-        url, json={"rfi": {"question": {"body": "q"}}}, headers=headers(token), timeout=5
+        url,
+        json={"rfi": {"question": {"body": "q"}, "rfi_manager_id": 1000001}},
+        headers=headers(token),
+        timeout=5,
     )
     assert missing.status_code == 422
     assert missing.json() == {"errors": {"subject": ["can't be blank"]}}
@@ -233,7 +236,7 @@ def test_required_permissions_is_the_smallest_block(sandbox: FakeProcore) -> Non
     get(sandbox, f"/rest/v1.0/projects/{PROJECT}/rfis", token)
     requests.post(
         f"{sandbox.api_url}/rest/v1.0/projects/{PROJECT}/rfis",
-        json={"rfi": {"subject": "s", "question": {"body": "q"}}},
+        json={"rfi": {"subject": "s", "question": {"body": "q"}, "rfi_manager_id": 1000001}},
         headers=headers(token),
         timeout=5,
     )
@@ -256,7 +259,7 @@ def test_resources_crud_round_trip(sandbox: FakeProcore) -> None:
     api = sandbox.api_url
     made = requests.post(
         f"{api}/rest/v1.0/observations/items",
-        json={"project_id": PROJECT, "observation": {"name": "Loose rail"}},
+        json={"project_id": PROJECT, "observation": {"name": "Loose rail", "type_id": 1}},
         headers=h,
         timeout=5,
     )

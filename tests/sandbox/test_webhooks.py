@@ -90,7 +90,13 @@ def _hook(
 def _create_rfi(sandbox: FakeProcore, token: str) -> int:
     made = requests.post(
         f"{sandbox.api_url}/rest/v1.0/projects/{PROJECT}/rfis",
-        json={"rfi": {"subject": "Door swing", "question": {"body": "Which way?"}}},
+        json={
+            "rfi": {
+                "subject": "Door swing",
+                "question": {"body": "Which way?"},
+                "rfi_manager_id": 1000001,
+            }
+        },
         headers=headers(token),
         timeout=5,
     )
