@@ -299,6 +299,34 @@ def encode_sort(sort: Union[str, Sequence[str], None]) -> Optional[str]:
     return ",".join(sort)
 
 
+def encode_attribute_sort(sort: Union[str, Sequence[str], None]) -> dict[str, str]:
+    """``sort[attribute]`` and ``sort[direction]``, for the lists that spell sorting so.
+
+    Procore's catalogue gives some lists (RFIs) these two parameters instead of ``sort``;
+    they take one attribute, ``-`` in front for descending, as :func:`encode_sort` does.
+
+    :raises ConfigurationError: for more than one attribute
+
+    .. code-block:: python
+
+        >>> encode_attribute_sort("-created_at")
+        {'sort[attribute]': 'created_at', 'sort[direction]': 'desc'}
+    """
+    if sort is None:
+        return {}
+    fields = [sort] if isinstance(sort, str) else list(sort)
+    if len(fields) != 1 or not fields[0].lstrip("-"):
+        raise ConfigurationError(
+            f"this list sorts by one attribute (sort[attribute]), got {sort!r}; "
+            "pass one field name, with '-' in front for descending"
+        )
+    field = fields[0]
+    return {
+        "sort[attribute]": field.lstrip("-"),
+        "sort[direction]": "desc" if field.startswith("-") else "asc",
+    }
+
+
 Call = Union[Callable[..., Any], tuple[type, str]]
 
 

@@ -15,8 +15,8 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    encode_attribute_sort,
     encode_filters,
-    encode_sort,
     path_id,
     requires,
 )
@@ -52,6 +52,9 @@ class RfisResource(ResourceClient):
     ) -> PageIterator[Rfi]:
         """List the project's RFIs, lazily.
 
+        :param sort: one field, ``-`` in front for descending, e.g. ``"-created_at"``; sent
+            as ``sort[attribute]`` and ``sort[direction]``, the names this list takes
+        :raises ConfigurationError: for more than one sort field
         :calls: ``GET /rest/v1.0/projects/{project_id}/rfis``
 
         .. code-block:: python
@@ -59,7 +62,7 @@ class RfisResource(ResourceClient):
             for rfi in project.rfis.list(filters={"status": "open"}, per_page=200):
                 print(rfi.number, rfi.subject)
         """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
+        params = {**encode_filters(filters), **encode_attribute_sort(sort)}
         return self._list(
             self._path(RFIS_PATH), Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch
         )

@@ -524,6 +524,8 @@ def _project_list(
     filters_table: Mapping[str, Callable[[Record], Any]],
     search_keys: tuple[str, ...] = (),
     prepare: Optional[Callable[[Ctx, dict[str, list[str]]], None]] = None,
+    *,
+    attribute_sort: bool = False,
 ) -> Response:
     project = ctx.in_project(project_id, tool, "readonly")
     partition = table.of(project["id"])
@@ -531,10 +533,15 @@ def _project_list(
     if prepare is not None:
         prepare(ctx, filters)
     search = ctx.request.args.get("search") or _first(filters.pop("search", None))
-    sort = ctx.request.args.get("sort")
-    if ctx.request.args.get("sort_attribute"):
-        descending = ctx.request.args.get("sort_direction", "asc").lower() == "desc"
-        sort = ("-" if descending else "") + ctx.request.args["sort_attribute"]
+    args = ctx.request.args
+    sort = args.get("sort")
+    if attribute_sort:
+        # Where the catalogue lists sort[attribute]/sort[direction] (RFIs), those are the
+        # names Procore reads; a plain sort= is an unknown parameter there and is ignored.
+        sort = None
+        if args.get("sort[attribute]"):
+            descending = args.get("sort[direction]", "asc").lower() == "desc"
+            sort = ("-" if descending else "") + args["sort[attribute]"]
     if not filters and not search and not sort:
         # The lazy path: only the requested page is generated.
         return paginate(ctx, partition)
@@ -570,7 +577,13 @@ _RFI_FILTERS: Mapping[str, Callable[[Record], Any]] = {
 
 def rfis_list(ctx: Ctx, project_id: int) -> Response:
     return _project_list(
-        ctx, project_id, ctx.sandbox.data.rfis, "rfi", _RFI_FILTERS, ("subject", "number")
+        ctx,
+        project_id,
+        ctx.sandbox.data.rfis,
+        "rfi",
+        _RFI_FILTERS,
+        ("subject", "number"),
+        attribute_sort=True,
     )
 
 

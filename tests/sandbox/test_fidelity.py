@@ -423,3 +423,30 @@ def test_item_5_manpower_log_names_its_vendor_with_contact_id(
     ).json()
     assert "vendor_id" not in raw
     assert raw["vendor"] is None
+
+
+# -- 8. sorting as Procore spells it ---------------------------------------------------------------
+
+
+def test_item_8_rfis_sort_with_sort_attribute_and_direction(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    rfis = client.company(COMPANY).project(PROJECT).rfis
+    sandbox.clear_requests()
+    newest = [r.id for r in rfis.list(sort="-id", limit=5)]
+    assert newest == sorted(newest, reverse=True)
+    assert newest[0] == max(r["id"] for r in sandbox.data.rfis.of(PROJECT))
+    (sent,) = [r for r in sandbox.requests if r.role == "api"]
+    assert sent.query["sort[attribute]"] == ["id"]
+    assert sent.query["sort[direction]"] == ["desc"]
+    assert "sort" not in sent.query
+    with pytest.raises(ConfigurationError, match="one attribute"):
+        rfis.list(sort=["-id", "subject"])
+    # The sandbox ignores sort= on RFIs, as Procore does with a parameter it does not know.
+    token = dmsa_token(sandbox)
+    url = f"{sandbox.api_url}/rest/v1.0/projects/{PROJECT}/rfis"
+    plain = requests.get(
+        url, params={"sort": "-id", "per_page": 5}, headers=headers(token), timeout=5
+    )
+    default = requests.get(url, params={"per_page": 5}, headers=headers(token), timeout=5)
+    assert [r["id"] for r in plain.json()] == [r["id"] for r in default.json()]
