@@ -101,9 +101,10 @@ class Ctx:
 
     def require_company_header(self) -> int:
         if self.header_company is None:
-            # The text Procore sends (procore-api.md 2.2).
+            # The text Procore sends (procore-api.md 2.2). The status is undocumented; the one
+            # seen in the field is 404 (procore-oss/ruby-sdk issue #40), so the sandbox uses it.
             raise HTTPError.message(
-                400,
+                404,
                 "Missing Procore-Company-Id header! Send the id of the company the request is "
                 "for in the Procore-Company-Id header.",
             )

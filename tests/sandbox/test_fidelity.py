@@ -450,3 +450,22 @@ def test_item_8_rfis_sort_with_sort_attribute_and_direction(
     )
     default = requests.get(url, params={"per_page": 5}, headers=headers(token), timeout=5)
     assert [r["id"] for r in plain.json()] == [r["id"] for r in default.json()]
+
+
+# -- 11. a missing Procore-Company-Id answers 404 ----------------------------------------------------
+
+
+def test_item_11_missing_company_header_is_404_with_procores_text(sandbox: FakeProcore) -> None:
+    from procore_dc.exceptions import APIError, NotFoundError
+
+    user = sandbox.issue_token()["access_token"]
+    answer = requests.get(
+        f"{sandbox.api_url}/rest/v1.0/projects",
+        params={"company_id": COMPANY},
+        headers={"Authorization": f"Bearer {user}"},
+        timeout=5,
+    )
+    assert answer.status_code == 404
+    error = APIError.from_response(answer)
+    assert isinstance(error, NotFoundError)
+    assert "Missing Procore-Company-Id header!" in str(error)

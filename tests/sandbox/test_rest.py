@@ -15,13 +15,13 @@ def test_company_header_rules(sandbox: FakeProcore) -> None:
     user = sandbox.issue_token()["access_token"]
     for path in ("/rest/v1.0/me", "/rest/v1.0/companies", "/rest/v1.0/projects?company_id=8"):
         missing = get(sandbox, path, dmsa, company=None)
-        assert missing.status_code == 400, path
+        assert missing.status_code == 404, path  # the status seen in the field (issue #11 item 11)
         assert missing.json()["errors"].startswith("Missing Procore-Company-Id header!")
     # User tokens may skip it on /me and /companies only.
     assert get(sandbox, "/rest/v1.0/me", user, company=None).status_code == 200
     assert get(sandbox, "/rest/v1.0/companies", user, company=None).status_code == 200
-    assert get(sandbox, "/rest/v1.0/projects?company_id=8", user, company=None).status_code == 400
-    assert get(sandbox, "/rest/v1.0/me?company_id=8", user, company=None).status_code == 400
+    assert get(sandbox, "/rest/v1.0/projects?company_id=8", user, company=None).status_code == 404
+    assert get(sandbox, "/rest/v1.0/me?company_id=8", user, company=None).status_code == 404
     assert get(sandbox, "/rest/v1.0/projects?company_id=8", user).status_code == 200
 
 
@@ -213,7 +213,8 @@ def test_filters_and_sorting(sandbox: FakeProcore) -> None:
         sandbox, path, token, params={"filters[created_at]": f"{low}...{high}", "per_page": 1000}
     ).json()
     assert len(ranged) == 11
-    newest = get(sandbox, path, token, params={"sort": "-created_at", "per_page": 3}).json()
+    by_created = {"sort[attribute]": "created_at", "sort[direction]": "desc", "per_page": 3}
+    newest = get(sandbox, path, token, params=by_created).json()
     assert [r["created_at"] for r in newest] == stamps[::-1][:3]
     obs = get(
         sandbox,

@@ -145,7 +145,7 @@ def test_list_views_filters_and_sorting(sandbox: FakeProcore, token: str) -> Non
         token,
         "GET",
         f"{V10}/projects/{PROJECT}/rfis",
-        params={"sort_attribute": "id", "sort_direction": "desc", "per_page": 3},
+        params={"sort[attribute]": "id", "sort[direction]": "desc", "per_page": 3},
     ).json()
     assert [r["id"] for r in rfis] == sorted((r["id"] for r in rfis), reverse=True)
     dated = call(
