@@ -1248,10 +1248,18 @@ def _r(path: str, endpoint: Callable[..., Response], *methods: str, **defaults: 
     return Rule(path, endpoint=endpoint, methods=list(methods), defaults=defaults or None)
 
 
+def oauth_token(ctx: Ctx) -> Response:
+    """``POST /oauth/token`` on the API host, where Procore has long served it too (its Ruby
+    gem posted there until 1.3). ``FakeProcore`` hands it to the login host's handler before
+    any bearer-token check, so this body never runs."""
+    raise NotImplementedError
+
+
 def build_map() -> Map:
     """Every API-host route; paths as in procore-catalog.json."""
     v10 = "/rest/v1.0"
     rules = [
+        _r("/oauth/token", oauth_token, "POST"),
         _r(f"{v10}/me", me, "GET"),
         _r(f"{v10}/companies", companies, "GET"),
         _r(f"{v10}/projects", projects_list, "GET", version="v1.0"),

@@ -45,7 +45,7 @@ def client(sandbox: FakeProcore) -> Iterator[ProcoreClient]:
         yield made
 
 
-# -- 1. file links take the bearer token; the redirect to storage does not ----------------------
+# -- 1. file links take the bearer token; the redirect to storage does not --------------------
 
 
 def test_item_1_download_sends_the_token_to_the_file_host_and_not_to_storage(
@@ -104,7 +104,7 @@ def test_item_1_environment_owns_the_api_and_file_hosts_only(sandbox: FakeProcor
     assert not local.owns(sandbox.login_url + "/oauth/token")
 
 
-# -- 15. the Federal Zone -------------------------------------------------------------------------
+# -- 15. the Federal Zone ---------------------------------------------------------------------
 
 
 def test_item_15_federal_zone_environment() -> None:
@@ -120,7 +120,7 @@ def test_item_15_federal_zone_environment() -> None:
     assert not federal.owns("https://api.procore.com/rest/v1.0/me")
 
 
-# -- 2. webhook deliveries page by the last id seen ------------------------------------------------
+# -- 2. webhook deliveries page by the last id seen -------------------------------------------
 
 
 class _Receiver:
@@ -179,7 +179,7 @@ def test_item_2_deliveries_page_by_the_last_id_of_the_previous_page(
     assert all(r.query["page_size"] == ["10"] for r in sandbox.requests)
 
 
-# -- 3. trigger creation sends api_version ---------------------------------------------------------
+# -- 3. trigger creation sends api_version ----------------------------------------------------
 
 
 def test_item_3_trigger_creation_sends_api_version_and_the_sandbox_requires_it(
@@ -208,7 +208,7 @@ def test_item_3_trigger_creation_sends_api_version_and_the_sandbox_requires_it(
     assert "api_version" in refused.json()["errors"]
 
 
-# -- 4. webhook resource names are Procore's -------------------------------------------------------
+# -- 4. webhook resource names are Procore's --------------------------------------------------
 
 
 def test_item_4_webhook_resources_are_procores_names_with_their_events(
@@ -264,7 +264,7 @@ def test_item_4_writes_emit_procores_resource_names(
     assert emitted == {"Observation Items", "Project Files"}
 
 
-# -- 7. no phantom v1.0 hook show; every sandbox route is a catalogue route ------------------------
+# -- 7. no phantom v1.0 hook show; every sandbox route is a catalogue route -------------------
 
 
 def test_item_7_hooks_get_uses_the_v2_show_endpoint(
@@ -325,7 +325,7 @@ def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
     assert "POST /oauth/token" in catalogue
 
 
-# -- 5. required fields as Procore's spec has them -------------------------------------------------
+# -- 5. required fields as Procore's spec has them --------------------------------------------
 
 MANAGER = 1000001  # the first company's first user (seed 0)
 
@@ -425,7 +425,7 @@ def test_item_5_manpower_log_names_its_vendor_with_contact_id(
     assert raw["vendor"] is None
 
 
-# -- 8. sorting as Procore spells it ---------------------------------------------------------------
+# -- 8. sorting as Procore spells it ----------------------------------------------------------
 
 
 def test_item_8_rfis_sort_with_sort_attribute_and_direction(
@@ -452,7 +452,7 @@ def test_item_8_rfis_sort_with_sort_attribute_and_direction(
     assert [r["id"] for r in plain.json()] == [r["id"] for r in default.json()]
 
 
-# -- 11. a missing Procore-Company-Id answers 404 ----------------------------------------------------
+# -- 11. a missing Procore-Company-Id answers 404 ---------------------------------------------
 
 
 def test_item_11_missing_company_header_is_404_with_procores_text(sandbox: FakeProcore) -> None:
@@ -469,3 +469,37 @@ def test_item_11_missing_company_header_is_404_with_procores_text(sandbox: FakeP
     error = APIError.from_response(answer)
     assert isinstance(error, NotFoundError)
     assert "Missing Procore-Company-Id header!" in str(error)
+
+
+# -- 14. the token endpoint also answers on the API host --------------------------------------
+
+
+def test_item_14_token_endpoint_answers_on_the_api_host_too(sandbox: FakeProcore) -> None:
+    app = sandbox.default_app
+    url = f"{sandbox.api_url}/oauth/token"
+    in_body = requests.post(
+        url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        },
+        timeout=5,
+    )
+    assert in_body.status_code == 200
+    in_basic = requests.post(
+        url,
+        data={"grant_type": "client_credentials"},
+        auth=(app.client_id, app.client_secret),
+        timeout=5,
+    )
+    assert in_basic.status_code == 200
+    for answer in (in_body, in_basic):
+        token = answer.json()["access_token"]
+        me = requests.get(f"{sandbox.api_url}/rest/v1.0/me", headers=headers(token), timeout=5)
+        assert me.status_code == 200
+    wrong = requests.post(url, data={"grant_type": "client_credentials"}, timeout=5)
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_client"
+    # The SDK keeps using the login host.
+    assert sandbox.environment.token_url.startswith(sandbox.login_url)

@@ -317,6 +317,6 @@ def test_login_and_api_hosts_are_distinct(sandbox: FakeProcore) -> None:
     env = sandbox.environment
     assert env.api_url == sandbox.api_url
     assert env.login_url == sandbox.login_url
-    # The token endpoint lives only on the login host.
-    assert requests.post(f"{sandbox.api_url}/oauth/token", timeout=5).status_code == 404
+    # The token endpoint answers on both hosts (issue #11 item 14); the API does not.
+    assert requests.post(f"{sandbox.api_url}/oauth/token", timeout=5).status_code == 400
     assert json.loads(requests.get(f"{sandbox.login_url}/rest/v1.0/me", timeout=5).text)
