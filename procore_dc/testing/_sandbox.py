@@ -24,6 +24,7 @@ from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel
 from procore_dc.testing import _api, _files, _uploads, _webhooks
 from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
+from procore_dc.testing._errors import shape_error
 from procore_dc.testing._faults import Faults
 from procore_dc.testing._oauth import OOB_REDIRECT_URI, OAuthState, SandboxApp
 from procore_dc.testing._ratelimit import RateLimiter, RateLimits
@@ -542,7 +543,7 @@ class FakeProcore:
             with self.data.lock:
                 response = endpoint(ctx, **args)
         except HTTPError as exc:
-            response = json_response(exc.body, exc.status)
+            response = json_response(shape_error(request.path, exc.status, exc.body), exc.status)
             response.headers.update(exc.headers)
         response.headers.update(extra)
         return response

@@ -503,3 +503,37 @@ def test_item_14_token_endpoint_answers_on_the_api_host_too(sandbox: FakeProcore
     assert wrong.json()["error"] == "invalid_client"
     # The SDK keeps using the login host.
     assert sandbox.environment.token_url.startswith(sandbox.login_url)
+
+
+# -- 16. error bodies in Procore's several shapes, end to end -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "shape"),
+    [
+        (f"/rest/v1.0/projects/{PROJECT}/rfis/999999999", {}, {"errors", "message"}),
+        ("/rest/v1.0/webhooks/hooks", {}, {"error"}),
+        (f"/rest/v1.1/projects/{PROJECT}/uploads/nope", {}, {"error"}),
+        ("/rest/v1.0/vendors/999999999", {"company_id": COMPANY}, {"message", "error"}),
+    ],
+)
+def test_item_16_error_bodies_come_in_procores_shapes_and_the_sdk_reads_each(
+    sandbox: FakeProcore, client: ProcoreClient, path: str, params: dict[str, Any], shape: set[str]
+) -> None:
+    from procore_dc.exceptions import APIError
+
+    answer = requests.get(
+        f"{sandbox.api_url}{path}", params=params, headers=headers(dmsa_token(sandbox)), timeout=5
+    )
+    assert answer.status_code in (400, 404)
+    body = answer.json()
+    assert set(body) == shape
+    if "uploads" in path:
+        assert set(body["error"]) == {"code", "message"}
+    # The SDK, end to end through the session, names the problem from each shape.
+    with pytest.raises(APIError) as raised:
+        client.session.get_json(path, params=params)
+    text = str(raised.value)
+    assert ("Not Found" in text) or ("company_id or project_id" in text)
+    assert raised.value.status_code == answer.status_code
+    assert raised.value.errors is not None
