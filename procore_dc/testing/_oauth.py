@@ -27,7 +27,14 @@ from werkzeug.wrappers import Request, Response
 if TYPE_CHECKING:
     from procore_dc.testing._sandbox import FakeProcore
 
-__all__ = ["OOB_REDIRECT_URI", "OAuthState", "SandboxApp", "TokenRecord"]
+__all__ = [
+    "ALL",
+    "OOB_REDIRECT_URI",
+    "OAuthState",
+    "PermittedProjects",
+    "SandboxApp",
+    "TokenRecord",
+]
 
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = 600  # seconds; procore-api.md 1.2 "10-minute expiry"
@@ -35,6 +42,38 @@ INVALID_GRANT = (
     "The provided authorization grant is invalid, expired, revoked, does not match the "
     "redirection URI used in the authorization request, or was issued to another client."
 )
+
+
+class _AllProjects:
+    """Every project of the company, future ones included (``FakeProcore.install(..., ALL)``)."""
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+#: ``install(app, company_id, permitted_projects=ALL)``: every project, including projects
+#: created later. Procore itself never does this ("Future projects requiring DMSA access must
+#: also be manually added", DOC plan_your_app/developer_managed_service_accounts.md).
+ALL = _AllProjects()
+
+
+@attrs.frozen
+class PermittedProjects:
+    """The projects of one installation a DMSA may act in: an explicit list.
+
+    ``below`` covers the projects that existed when the app was installed (project ids grow
+    per company, so those are the company's ids below it) without listing them one by one;
+    ``ids`` holds the projects named at install or added with ``FakeProcore.permit``.
+    """
+
+    below: int = 0
+    ids: frozenset[int] = frozenset()
+
+    def __contains__(self, project_id: object) -> bool:
+        return isinstance(project_id, int) and (project_id < self.below or project_id in self.ids)
+
+    def adding(self, project_id: int) -> PermittedProjects:
+        return attrs.evolve(self, ids=self.ids | {project_id})
 
 
 @attrs.define(eq=False)
@@ -47,7 +86,8 @@ class SandboxApp:
     :ivar redirect_uris: the registered redirect URIs, matched exactly
     :ivar permissions: ``{"company": {tool: level}, "project": {tool: level}}``, the manifest
         permissions a service account (DMSA) acts within
-    :ivar installations: company id -> permitted project ids (``None``: every project)
+    :ivar installations: company id -> the permitted projects (``None``: every project,
+        future ones included)
     """
 
     client_id: str
@@ -55,7 +95,7 @@ class SandboxApp:
     name: str
     redirect_uris: tuple[str, ...]
     permissions: dict[str, dict[str, str]]
-    installations: dict[int, Optional[frozenset[int]]] = attrs.field(factory=dict)
+    installations: dict[int, Optional[PermittedProjects]] = attrs.field(factory=dict)
 
 
 @attrs.define(eq=False)

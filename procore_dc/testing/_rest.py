@@ -16,7 +16,7 @@ from procore_dc.permissions import PermissionLevel
 
 if TYPE_CHECKING:
     from procore_dc.testing._data import Partition
-    from procore_dc.testing._oauth import TokenRecord
+    from procore_dc.testing._oauth import PermittedProjects, TokenRecord
     from procore_dc.testing._sandbox import FakeProcore, RequestRecord
 
 __all__ = ["Ctx", "HTTPError", "json_response", "paginate"]
@@ -149,9 +149,14 @@ class Ctx:
         if self.is_dmsa:
             permitted = self.token.app.installations.get(header)
             if permitted is not None and project_id not in permitted:
-                # A DMSA acts only in the projects permitted at installation (procore-api.md 2.5).
+                # A DMSA acts only in its permitted projects, and "future projects requiring
+                # DMSA access must also be manually added" (DOC plan_your_app/
+                # developer_managed_service_accounts.md).
                 raise HTTPError.message(
-                    403, "This project is not permitted for the service account"
+                    403,
+                    "Resource outside access scope: this project is not one of the service "
+                    "account's permitted projects. A company admin adds it in App Management "
+                    "(projects created after installation are not added automatically).",
                 )
         self.record.project_id = project_id
         return project
@@ -190,7 +195,7 @@ class Ctx:
         self.permit("company", tool, level)
         return company
 
-    def visible_projects(self, company_id: int) -> Optional[frozenset[int]]:
+    def visible_projects(self, company_id: int) -> Optional[PermittedProjects]:
         """For a DMSA, the permitted project ids (``None``: all); users see all."""
         if self.is_dmsa:
             return self.token.app.installations.get(company_id)

@@ -26,7 +26,13 @@ from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
 from procore_dc.testing._errors import shape_error
 from procore_dc.testing._faults import Faults
-from procore_dc.testing._oauth import OOB_REDIRECT_URI, OAuthState, SandboxApp
+from procore_dc.testing._oauth import (
+    OOB_REDIRECT_URI,
+    OAuthState,
+    PermittedProjects,
+    SandboxApp,
+    _AllProjects,
+)
 from procore_dc.testing._ratelimit import RateLimiter, RateLimits
 from procore_dc.testing._rest import Ctx, HTTPError, json_response
 from procore_dc.testing._server import Listener, ListenerGroup, Outcome
@@ -168,7 +174,8 @@ class FakeProcore:
             else None
         )
         #: A ready-made DMSA app with standard on every served tool, installed in the first
-        #: company with every project permitted.
+        #: company with every project that exists at start permitted (not later ones: see
+        #: :meth:`permit`).
         self.default_app = self.create_app(name="Sandbox Data Connector")
         if len(companies):
             self.install(self.default_app, companies[0]["id"])
@@ -305,23 +312,56 @@ class FakeProcore:
         self,
         app: SandboxApp,
         company_id: int,
-        permitted_projects: Optional[Iterable[int]] = None,
+        permitted_projects: Union[Iterable[int], _AllProjects, None] = None,
     ) -> None:
-        """Install ``app`` in a company; a DMSA then sees only ``permitted_projects``.
+        """Install ``app`` in a company; a DMSA then sees only its permitted projects.
 
-        :param permitted_projects: project ids of that company (default: every project)
+        As in Procore, the permitted projects are an explicit list: a project created after
+        installation is not permitted until :meth:`permit` adds it ("Future projects requiring
+        DMSA access must also be manually added").
+
+        :param permitted_projects: project ids of that company (default: the projects that
+            exist now); ``ALL`` (``from procore_dc.testing import ALL``) permits every
+            project, future ones included, which Procore never does
         :raises ValueError: for an unknown company or a project of another company
         """
         if self.data.companies.get(company_id) is None:
             raise ValueError(f"no company {company_id} in this sandbox")
-        permitted = None
-        if permitted_projects is not None:
-            permitted = frozenset(int(p) for p in permitted_projects)
-            for pid in permitted:
-                project = self.data.projects.get(pid)
-                if project is None or project["company"]["id"] != company_id:
-                    raise ValueError(f"project {pid} is not in company {company_id}")
+        permitted: Optional[PermittedProjects]
+        if isinstance(permitted_projects, _AllProjects):
+            permitted = None
+        elif permitted_projects is None:
+            projects = self.data.projects.of(company_id)
+            permitted = PermittedProjects(below=projects.id_for(len(projects)))
+        else:
+            ids = frozenset(int(p) for p in permitted_projects)
+            for pid in ids:
+                self._check_project(company_id, pid)
+            permitted = PermittedProjects(ids=ids)
         app.installations[company_id] = permitted
+
+    def permit(self, app: SandboxApp, company_id: int, project_id: int) -> None:
+        """Add a project to an installation's permitted projects, as a company admin does.
+
+        :raises ValueError: when the app is not installed in the company, or for a project
+            that is not the company's
+
+        .. code-block:: python
+
+            project = client.company(8).projects.create("New tower")
+            sandbox.permit(sandbox.default_app, 8, project.id)
+        """
+        if company_id not in app.installations:
+            raise ValueError(f"{app.name!r} is not installed in company {company_id}")
+        self._check_project(company_id, int(project_id))
+        current = app.installations[company_id]
+        if current is not None:
+            app.installations[company_id] = current.adding(int(project_id))
+
+    def _check_project(self, company_id: int, project_id: int) -> None:
+        project = self.data.projects.get(project_id)
+        if project is None or project["company"]["id"] != company_id:
+            raise ValueError(f"project {project_id} is not in company {company_id}")
 
     def uninstall(self, app: SandboxApp, company_id: int) -> None:
         """Remove ``app`` from a company (its DMSA then gets 403 there)."""

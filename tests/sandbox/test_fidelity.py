@@ -19,7 +19,12 @@ from typing import Any
 import pytest
 import requests
 
-from procore_dc import ConfigurationError, ProcoreClient, ValidationError
+from procore_dc import (
+    ConfigurationError,
+    PermissionDeniedError,
+    ProcoreClient,
+    ValidationError,
+)
 from procore_dc.auth import ServiceAccountAuth
 from procore_dc.environments import Environment
 from procore_dc.testing import FakeProcore, SandboxClock
@@ -537,3 +542,38 @@ def test_item_16_error_bodies_come_in_procores_shapes_and_the_sdk_reads_each(
     assert ("Not Found" in text) or ("company_id or project_id" in text)
     assert raised.value.status_code == answer.status_code
     assert raised.value.errors is not None
+
+
+# -- 10. DMSA permitted projects are an explicit list ---------------------------------------------
+
+
+def test_item_10_a_project_created_after_install_needs_permit(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    company = client.company(COMPANY)
+    made = company.projects.create("Tower C")
+    with pytest.raises(PermissionDeniedError, match="permitted projects") as denied:
+        company.project(made.id).rfis.list().to_list()
+    assert "not added automatically" in str(denied.value)
+    assert made.id not in [p.id for p in company.projects.list()]
+    sandbox.permit(sandbox.default_app, COMPANY, made.id)
+    assert company.project(made.id).rfis.list().to_list() == []
+    assert made.id in [p.id for p in company.projects.list()]
+    # Projects that existed at install stay permitted.
+    assert company.project(PROJECT).rfis.list(limit=1).to_list()
+    with pytest.raises(ValueError, match="not in company"):
+        sandbox.permit(sandbox.default_app, COMPANY, 999_999_999)
+    with pytest.raises(ValueError, match="not installed"):
+        sandbox.permit(sandbox.create_app(), COMPANY, PROJECT)
+
+
+def test_item_10_all_projects_only_when_asked_for(sandbox: FakeProcore) -> None:
+    from procore_dc.testing import ALL
+
+    app = sandbox.create_app()
+    sandbox.install(app, COMPANY, permitted_projects=ALL)
+    sandbox.permit(app, COMPANY, PROJECT)  # nothing to add: every project is permitted
+    with make_client(sandbox, app) as client:
+        company = client.company(COMPANY)
+        made = company.projects.create("Tower D")
+        assert company.project(made.id).rfis.list().to_list() == []

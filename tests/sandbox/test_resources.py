@@ -69,7 +69,7 @@ def test_me_and_companies(client: ProcoreClient) -> None:
     assert COMPANY in [company.id for company in companies]
 
 
-def test_projects_crud_and_sync(client: ProcoreClient) -> None:
+def test_projects_crud_and_sync(client: ProcoreClient, sandbox: FakeProcore) -> None:
     projects = client.company(COMPANY).projects
     listed = projects.list(per_page=2)
     pages = list(listed.pages())
@@ -81,6 +81,8 @@ def test_projects_crud_and_sync(client: ProcoreClient) -> None:
     assert first == everything[0]
 
     made = projects.create("Tower B", project_number="TB-1", origin_id="erp-tower-b")
+    # A project created after installation is not permitted until an admin adds it.
+    sandbox.permit(sandbox.default_app, COMPANY, made.id)
     assert made.name == "Tower B"
     changed = projects.update(made.id, name="Tower B2")
     assert changed.name == "Tower B2"

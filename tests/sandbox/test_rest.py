@@ -289,7 +289,10 @@ def test_resources_crud_round_trip(sandbox: FakeProcore) -> None:
         headers=h,
         timeout=5,
     ).json()
-    assert get(sandbox, f"/rest/v1.0/projects/{project['id']}/rfis", token).json() == []
+    new_rfis = f"/rest/v1.0/projects/{project['id']}/rfis"
+    assert get(sandbox, new_rfis, token).status_code == 403  # not permitted yet (item 10)
+    sandbox.permit(sandbox.default_app, COMPANY, project["id"])
+    assert get(sandbox, new_rfis, token).json() == []
     sync = requests.patch(
         f"{api}/rest/v1.0/vendors/sync",
         json={
