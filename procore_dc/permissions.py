@@ -118,11 +118,13 @@ COMPANY_TOOLS: Mapping[str, Tool] = {
             ("directory", "Directory", False),
             ("documents", "Documents", True),
             ("equipment", "Equipment", False),
-            ("home", "Home", True),
+            # Procore's Permissions Builder labels it Portfolio and exports it as "home"
+            # (IMG dmsa-perms-builder.png and dmsa-injected-perms.png; the tool lives at
+            # /company/home/list). There is no "portfolio" key.
+            ("home", "Portfolio", True),
             ("inspections", "Inspections", False),
             ("permissions", "Permissions", False),
             ("planroom", "Planroom", False),
-            ("portfolio", "Portfolio", False),
             ("schedule", "Schedule", True),
             ("timecard", "Timecard", True),
             ("timesheets", "Timesheets", True),

@@ -123,7 +123,7 @@ def _load(name: str) -> tuple[Manifest, list[str]]:
 def run_new(args: argparse.Namespace) -> int:
     builder = ManifestBuilder(version="0.1.0").user_level_auth()
     if args.service_account:
-        builder = builder.service_account(company={"portfolio": "readonly"})
+        builder = builder.service_account(company={"home": "readonly"})
     manifest = builder.instructions(
         url="https://example.com/setup",
         page_name="Setup guide",

@@ -175,7 +175,17 @@ def _permissions(manifest: Manifest) -> list[Problem]:
         for key, level in block.items():
             path = join_path(f"$.permissions.{scope.value}", key)
             tool = catalogue.get(key)
-            if tool is None:
+            if scope is Scope.COMPANY and key == "portfolio":
+                problems.append(
+                    Problem(
+                        path,
+                        "'portfolio' is not Procore's key for the Portfolio tool: the "
+                        "Permissions Builder exports it as 'home'; rename the key to home "
+                        "(kept as is for now)",
+                        WARNING,
+                    )
+                )
+            elif tool is None:
                 problems.append(_unknown_tool(scope, key, path, catalogue))
             elif level not in tool.levels:
                 problems.append(Problem(path, _level_hint(tool, level)))

@@ -360,7 +360,7 @@ def required_permissions(calls: Iterable[Call]) -> dict[str, dict[str, str]]:
 
         >>> from procore_dc.resources import RfisResource, ProjectsResource
         >>> required_permissions([(RfisResource, "list"), (ProjectsResource, "create")])
-        {'company': {'portfolio': 'standard'}, 'project': {'rfi': 'readonly'}}
+        {'company': {'home': 'standard'}, 'project': {'rfi': 'readonly'}}
     """
     block: dict[str, dict[str, str]] = {"company": {}, "project": {}}
     for call in calls:

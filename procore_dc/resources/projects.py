@@ -1,4 +1,4 @@
-"""Projects of a company's portfolio (company tool ``portfolio``)."""
+"""Projects of a company's portfolio (company tool ``home``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class ProjectsResource(ResourceClient):
     def _params(self) -> dict[str, Any]:
         return {"company_id": self.company_id}
 
-    @requires("portfolio", READ)
+    @requires("home", READ)
     def list(
         self,
         *,
@@ -68,7 +68,7 @@ class ProjectsResource(ResourceClient):
             PROJECTS_PATH, Project, params, per_page=per_page, limit=limit, prefetch=prefetch
         )
 
-    @requires("portfolio", READ)
+    @requires("home", READ)
     def get(self, project_id: int) -> Project:
         """Fetch one project.
 
@@ -81,7 +81,7 @@ class ProjectsResource(ResourceClient):
         path = PROJECT_PATH.format(id=path_id(project_id, "project_id"))
         return self._call("GET", path, Project, params=self._params())
 
-    @requires("portfolio", WRITE)
+    @requires("home", WRITE)
     def create(
         self,
         name: str,
@@ -112,7 +112,7 @@ class ProjectsResource(ResourceClient):
         payload = {"company_id": self.company_id, **body("project", typed, fields)}
         return self._call("POST", PROJECTS_PATH, Project, params=self._params(), json=payload)
 
-    @requires("portfolio", WRITE)
+    @requires("home", WRITE)
     def update(self, project_id: int, **fields: Any) -> Project:
         """Change fields of a project.
 
@@ -126,7 +126,7 @@ class ProjectsResource(ResourceClient):
         payload = {"company_id": self.company_id, **body("project", {}, fields)}
         return self._call("PATCH", path, Project, params=self._params(), json=payload)
 
-    @requires("portfolio", WRITE)
+    @requires("home", WRITE)
     def sync(
         self, items: Iterable[Mapping[str, Any]], *, batch_size: int = SYNC_BATCH_SIZE
     ) -> SyncResult[Project]:

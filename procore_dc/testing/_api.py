@@ -193,19 +193,19 @@ def _project_view(ctx: Ctx, version: str) -> Callable[[Record], Record]:
 
 
 def projects_list(ctx: Ctx, version: str) -> Response:
-    company = ctx.in_company(ctx.int_param("company_id"), "portfolio", "readonly")
+    company = ctx.in_company(ctx.int_param("company_id"), "home", "readonly")
     rows = _project_rows(ctx, company["id"])
     return paginate(ctx, rows, view=_project_view(ctx, version))
 
 
 def company_projects(ctx: Ctx, company_id: int) -> Response:
-    company = ctx.in_company(company_id, "portfolio", "readonly")
+    company = ctx.in_company(company_id, "home", "readonly")
     rows = _project_rows(ctx, company["id"])
     return paginate(ctx, rows, view=lambda p: {k: p[k] for k in ("id", "name", "active")})
 
 
 def _visible_project(ctx: Ctx, project_id: int, level: str) -> Record:
-    ctx.need("company", "portfolio", level)
+    ctx.need("company", "home", level)
     project = ctx.sandbox.data.projects.get(project_id)
     header = ctx.require_company_header()
     ctx.company(header)
@@ -214,7 +214,7 @@ def _visible_project(ctx: Ctx, project_id: int, level: str) -> Record:
     permitted = ctx.visible_projects(header)
     if permitted is not None and project_id not in permitted:
         raise not_found()
-    ctx.permit("company", "portfolio", level)
+    ctx.permit("company", "home", level)
     return project
 
 
@@ -252,7 +252,7 @@ def _new_project(ctx: Ctx, company: Record, fields: Mapping[str, Any]) -> Record
 
 def project_create(ctx: Ctx) -> Response:
     body = ctx.body()
-    company = ctx.in_company(ctx.int_param("company_id"), "portfolio", "standard")
+    company = ctx.in_company(ctx.int_param("company_id"), "home", "standard")
     fields = ctx.wrapped("project")
     _require(fields, "name")
     record = _new_project(ctx, company, fields)
@@ -322,7 +322,7 @@ def _sync(
 
 
 def projects_sync(ctx: Ctx) -> Response:
-    company = ctx.in_company(ctx.int_param("company_id"), "portfolio", "standard")
+    company = ctx.in_company(ctx.int_param("company_id"), "home", "standard")
     return _sync(
         ctx,
         ctx.sandbox.data.projects.of(company["id"]),

@@ -41,7 +41,7 @@ __all__ = ["SERVED_TOOLS", "FakeProcore", "RequestRecord"]
 
 #: The tools whose endpoints the sandbox serves, by scope (the default app gets standard on all).
 SERVED_TOOLS: Mapping[str, tuple[str, ...]] = {
-    "company": ("portfolio", "directory", "webhooks_api"),
+    "company": ("home", "directory", "webhooks_api"),
     "project": ("rfi", "submittals", "observations", "documents", "daily_log", "webhooks_api"),
 }
 
@@ -298,7 +298,8 @@ class FakeProcore:
                 raise ValueError(f"unknown permission scope {scope!r}; use company or project")
             for tool, level in tools.items():
                 if tool not in catalogue:
-                    raise ValueError(f"unknown {scope} tool {tool!r}")
+                    fix = "; the Portfolio tool's key is 'home'" if tool == "portfolio" else ""
+                    raise ValueError(f"unknown {scope} tool {tool!r}{fix}")
                 try:
                     checked[scope][tool] = PermissionLevel(str(level)).value
                 except ValueError:
@@ -426,7 +427,7 @@ class FakeProcore:
         .. code-block:: python
 
             >>> sandbox.required_permissions()
-            {'company': {'portfolio': 'readonly'}, 'project': {'rfi': 'standard'}}
+            {'company': {'home': 'readonly'}, 'project': {'rfi': 'standard'}}
         """
         result: dict[str, dict[str, str]] = {"company": {}, "project": {}}
         for record in self.requests:

@@ -315,12 +315,12 @@ def test_round_trip_is_equal_and_output_deterministic() -> None:
     one = Manifest.from_dict(valid())
     reordered = valid()
     reordered["permissions"]["project"] = {"submittals": "readonly", "rfi": "standard"}
-    reordered["permissions"]["company"] = {"portfolio": "readonly", "directory": "readonly"}
+    reordered["permissions"]["company"] = {"home": "readonly", "directory": "readonly"}
     two = Manifest.from_dict(reordered)
     again = valid()
     again["permissions"] = {
         "project": {"rfi": "standard", "submittals": "readonly"},
-        "company": {"directory": "readonly", "portfolio": "readonly"},
+        "company": {"directory": "readonly", "home": "readonly"},
     }
 
     assert Manifest.from_json(one.to_json()) == one
@@ -463,3 +463,15 @@ class TestBuilder:
         )
         assert manifest.sidepanel is not None
         assert manifest.sidepanel.views == ("project.home",)
+
+
+def test_item_9_portfolio_key_loads_with_a_warning_naming_home() -> None:
+    """Issue #11 item 9: Procore's Permissions Builder exports Portfolio as ``home``."""
+    data = valid()
+    data["permissions"]["company"] = {"portfolio": "readonly"}
+    loaded = Manifest.from_dict(data)
+    (warning,) = [p for p in loaded.problems if "portfolio" in p.path]
+    assert not warning.is_error
+    assert "rename the key to home" in warning.message
+    data["permissions"]["company"] = {"home": "readonly"}
+    assert not [p for p in Manifest.from_dict(data).problems if "home" in p.path]

@@ -510,7 +510,7 @@ def test_item_14_token_endpoint_answers_on_the_api_host_too(sandbox: FakeProcore
     assert sandbox.environment.token_url.startswith(sandbox.login_url)
 
 
-# -- 16. error bodies in Procore's several shapes, end to end -----------------------------------
+# -- 16. error bodies in Procore's several shapes, end to end ---------------------------------
 
 
 @pytest.mark.parametrize(
@@ -544,7 +544,7 @@ def test_item_16_error_bodies_come_in_procores_shapes_and_the_sdk_reads_each(
     assert raised.value.errors is not None
 
 
-# -- 10. DMSA permitted projects are an explicit list ---------------------------------------------
+# -- 10. DMSA permitted projects are an explicit list -----------------------------------------
 
 
 def test_item_10_a_project_created_after_install_needs_permit(
@@ -577,3 +577,27 @@ def test_item_10_all_projects_only_when_asked_for(sandbox: FakeProcore) -> None:
         company = client.company(COMPANY)
         made = company.projects.create("Tower D")
         assert company.project(made.id).rfis.list().to_list() == []
+
+
+# -- 9. Portfolio is the home tool key --------------------------------------------------------
+
+
+def test_item_9_portfolio_is_the_home_tool_key(sandbox: FakeProcore, client: ProcoreClient) -> None:
+    from procore_dc.permissions import COMPANY_TOOLS
+    from procore_dc.resources import ProjectsResource, required_permissions
+
+    assert COMPANY_TOOLS["home"].label == "Portfolio"
+    assert "portfolio" not in COMPANY_TOOLS
+    assert required_permissions([(ProjectsResource, "list")]) == {
+        "company": {"home": "readonly"},
+        "project": {},
+    }
+    sandbox.clear_requests()
+    client.company(COMPANY).projects.list(limit=1).to_list()
+    assert sandbox.required_permissions()["company"] == {"home": "readonly"}
+    with pytest.raises(ValueError, match="Portfolio tool's key is 'home'"):
+        sandbox.create_app(permissions={"company": {"portfolio": "readonly"}})
+    app = sandbox.create_app(permissions={"company": {"directory": "readonly"}})
+    sandbox.install(app, COMPANY)
+    with make_client(sandbox, app) as limited, pytest.raises(PermissionDeniedError, match="home"):
+        limited.company(COMPANY).projects.list(limit=1).to_list()

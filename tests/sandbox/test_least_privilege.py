@@ -70,7 +70,7 @@ def test_manifest_from_required_permissions_runs_the_sync_again(sandbox: FakePro
 
     # The derived block is the least one: readonly where the sync only read.
     assert needed == {
-        "company": {"directory": "readonly", "portfolio": "readonly"},
+        "company": {"directory": "readonly", "home": "readonly"},
         "project": {"rfi": "standard", "submittals": "readonly"},
     }
     assert manifest.problems == ()

@@ -390,7 +390,7 @@ def test_declared_permissions_match_what_the_sandbox_enforced(sandbox: FakeProco
     assert required_permissions(
         [(RfisResource, "list"), (ProjectsResource, "sync"), (DocumentsResource, "upload_file")]
     ) == {
-        "company": {"portfolio": "standard"},
+        "company": {"home": "standard"},
         "project": {"rfi": "readonly", "documents": "standard"},
     }
 

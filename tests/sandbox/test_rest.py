@@ -36,7 +36,7 @@ def test_user_companies_and_dmsa_companies(sandbox: FakeProcore) -> None:
 
 def test_dmsa_sees_only_installed_companies_and_permitted_projects(sandbox: FakeProcore) -> None:
     app = sandbox.create_app(
-        permissions={"company": {"portfolio": "readonly"}, "project": {"rfi": "readonly"}}
+        permissions={"company": {"home": "readonly"}, "project": {"rfi": "readonly"}}
     )
     sandbox.install(app, COMPANY, permitted_projects=[PROJECT])
     token = dmsa_token(sandbox, app)
@@ -243,7 +243,7 @@ def test_required_permissions_is_the_smallest_block(sandbox: FakeProcore) -> Non
     )
     get(sandbox, "/rest/v1.0/vendors", token, params={"company_id": COMPANY})
     assert sandbox.required_permissions() == {
-        "company": {"portfolio": "readonly", "directory": "readonly"},
+        "company": {"home": "readonly", "directory": "readonly"},
         "project": {"rfi": "standard"},
     }
     log = [r for r in sandbox.requests if r.role == "api"]
