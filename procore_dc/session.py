@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json as _json
 import platform
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 from urllib.parse import urlsplit
@@ -245,13 +246,19 @@ class Session:
         """The default timeout per attempt."""
         self.pace = bool(pace)
         """Whether calls wait for the window to reset when no requests are left."""
-        self.rate_limit = RateLimitState()
-        """What Procore last said about the rate limit (shared by :meth:`with_company` views)."""
+        # Procore counts a service account's limit per company (when the company id is in the
+        # header or path: DOC@b19840b^ api_essentials/rate_limiting.md); a user token's limit
+        # is one per token. So DMSA calls keep one state per company, the rest one state (key
+        # None). The mapping is shared by with_company() views.
+        self._rate_limits: dict[Optional[int], RateLimitState] = {}
+        self._rate_lock = threading.Lock()
+        self._in_flight = threading.local()  # the state the current thread's call updates
+        self._per_company = bool(getattr(auth, "requires_company_id", False))
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
         http = requests_session if requests_session is not None else requests.Session()
-        adapter = retry.make_adapter(self.rate_limit.update)
+        adapter = retry.make_adapter(self._observe_rate_limit)
         if self._owns_http:
             # Uploads to storage hosts get the same policy: POST only before it was sent.
             http.mount("https://", adapter)
@@ -264,6 +271,39 @@ class Session:
         """The ``requests.Session`` API calls go through."""
         self._api_scheme = urlsplit(self.environment.api_url).scheme
         self._api_host = self.environment.api_host
+
+    @property
+    def rate_limit(self) -> RateLimitState:
+        """What Procore last said about the rate limit for this session's company.
+
+        A service account's limit is counted per company, so each company has its own state
+        (:meth:`rate_limit_for`); user-level tokens have one state for every company.
+
+        .. code-block:: python
+
+            print(session.rate_limit.remaining, session.rate_limit.reset_at)
+        """
+        return self.rate_limit_for(self.company_id)
+
+    def rate_limit_for(self, company_id: Optional[int]) -> RateLimitState:
+        """The rate-limit state calls for ``company_id`` are paced by.
+
+        .. code-block:: python
+
+            session.rate_limit_for(8).remaining
+        """
+        key = company_id if self._per_company else None
+        with self._rate_lock:
+            state = self._rate_limits.get(key)
+            if state is None:
+                state = self._rate_limits[key] = RateLimitState()
+            return state
+
+    def _observe_rate_limit(self, headers: Mapping[str, str]) -> None:
+        # Responses the retry loop sees (e.g. a 429 before its retry) update the state of the
+        # call in flight on this thread.
+        state = getattr(self._in_flight, "state", None) or self.rate_limit
+        state.update(headers)
 
     def __repr__(self) -> str:
         return (
@@ -286,7 +326,8 @@ class Session:
         """Return a view of this session with another default company id.
 
         The view shares the auth strategy, the connection pool, the retry policy and the
-        rate-limit state, so it is cheap; closing it closes nothing.
+        rate-limit states (a service account's are kept per company, as Procore counts them),
+        so it is cheap; closing it closes nothing.
 
         :param company_id: the new default ``Procore-Company-Id``
         :raises ConfigurationError: for an id that is not a positive integer
@@ -405,8 +446,11 @@ class Session:
         method = prepared.method or "GET"
         url = prepared.url or ""
         begin_call(method, url)
+        company = str(prepared.headers.get("Procore-Company-Id") or "").strip()
+        state = self.rate_limit_for(int(company) if company.isdigit() else None)
+        self._in_flight.state = state
         if self.pace:
-            self._wait_for_window()
+            self._wait_for_window(state)
         http = self.requests_session
         settings = http.merge_environment_settings(url, {}, True, None, None)
         try:
@@ -419,7 +463,7 @@ class Session:
                     )
                 finally:
                     end_resume()
-                self.rate_limit.update(response.headers)
+                state.update(response.headers)
                 if stream:
                     break
                 try:
@@ -444,12 +488,12 @@ class Session:
         log_attempt(str(response.status_code))
         return response
 
-    def _wait_for_window(self) -> None:
-        if self.rate_limit.remaining != 0:
+    def _wait_for_window(self, limits: RateLimitState) -> None:
+        if limits.remaining != 0:
             return  # the common case, without reading the clock
-        wait = self.rate_limit.wait_seconds(self.retry.now())
+        wait = limits.wait_seconds(self.retry.now())
         if wait > 0:
-            state = self.rate_limit.snapshot()
+            state = limits.snapshot()
             log.debug("no requests left in the rate-limit window; waiting %.1f s", wait)
             self.retry.pause(
                 wait,

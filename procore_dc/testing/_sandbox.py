@@ -31,6 +31,7 @@ from procore_dc.testing._oauth import (
     OAuthState,
     PermittedProjects,
     SandboxApp,
+    TokenRecord,
     _AllProjects,
 )
 from procore_dc.testing._ratelimit import RateLimiter, RateLimits
@@ -549,26 +550,30 @@ class FakeProcore:
         record.client_id = token.app.client_id
         record.user_id = token.user_id
         extra: dict[str, str] = {}
+        raw_company = request.headers.get("Procore-Company-Id")
+        header_company: Optional[int] = None
+        bad_header = False
+        if raw_company is not None and raw_company.strip():
+            try:
+                header_company = int(raw_company)
+            except ValueError:
+                bad_header = True
         limits = self.rate_limits
         if limits is not None:
-            allowed, extra = self.limiter.check(limits, token.holder, self.clock.now())
+            bucket = _bucket(token, header_company, args)
+            allowed, extra = self.limiter.check(limits, bucket, self.clock.now())
             if not allowed:
                 response = json_response(
                     {"errors": "Rate limit exceeded", "message": "Rate limit exceeded"}, 429
                 )
                 response.headers.update(extra)
                 return response
-        raw_company = request.headers.get("Procore-Company-Id")
-        header_company: Optional[int] = None
-        if raw_company is not None and raw_company.strip():
-            try:
-                header_company = int(raw_company)
-            except ValueError:
-                response = json_response(
-                    {"errors": "Procore-Company-Id must be an integer company id"}, 400
-                )
-                response.headers.update(extra)
-                return response
+        if bad_header:
+            response = json_response(
+                {"errors": "Procore-Company-Id must be an integer company id"}, 400
+            )
+            response.headers.update(extra)
+            return response
         ctx = Ctx(self, request, token, record, header_company)
         needs_header = (
             token.kind == "dmsa"
@@ -588,6 +593,19 @@ class FakeProcore:
             response.headers.update(exc.headers)
         response.headers.update(extra)
         return response
+
+
+def _bucket(token: TokenRecord, header_company: Optional[int], args: Mapping[str, Any]) -> Any:
+    """Whom a request's rate limit counts against.
+
+    "Each company DMSA has its own rate limit", when the company id is in the header or the
+    path (DOC@b19840b^ api_essentials/rate_limiting.md): a service account gets one bucket
+    per company. A user token has one bucket, whatever the company.
+    """
+    company = header_company if header_company is not None else args.get("company_id")
+    if token.kind == "dmsa" and company is not None:
+        return (token.holder, company)
+    return token.holder
 
 
 _MAPS: Optional[tuple[Map, Map]] = None

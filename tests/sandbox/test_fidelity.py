@@ -601,3 +601,40 @@ def test_item_9_portfolio_is_the_home_tool_key(sandbox: FakeProcore, client: Pro
     sandbox.install(app, COMPANY)
     with make_client(sandbox, app) as limited, pytest.raises(PermissionDeniedError, match="home"):
         limited.company(COMPANY).projects.list(limit=1).to_list()
+
+
+# -- 6. a service account's rate limit is counted per company ---------------------------------
+
+
+def test_item_6_rate_limits_per_company_for_a_service_account() -> None:
+    from procore_dc import RetryPolicy, Session
+    from procore_dc.testing import RateLimits
+
+    slept: list[float] = []
+    limits = RateLimits(hourly=1000, spike=3, spike_window=10)
+    with FakeProcore(seed=0, clock=SandboxClock(frozen=True), rate_limits=limits) as sandbox:
+        app = sandbox.default_app
+        sandbox.install(app, 9)
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            sandbox.clock.advance(seconds)
+
+        auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
+        retry = RetryPolicy(clock=sandbox.clock.now, sleep=sleep, random=lambda: 0.0)
+        with Session(auth, company_id=COMPANY, retry=retry) as session:
+            for _ in range(3):
+                session.get_json("/rest/v1.0/me")
+            assert session.rate_limit.remaining == 0
+            other = session.with_company(9)
+            # Company 9's window is its own: no wait, no 429.
+            other.get_json("/rest/v1.0/me")
+            assert slept == []
+            assert other.rate_limit.remaining == 2
+            assert session.rate_limit_for(9) is other.rate_limit
+            assert session.rate_limit_for(COMPANY).remaining == 0
+            statuses = [r.status for r in sandbox.requests if r.role == "api"]
+            assert statuses == [200, 200, 200, 200]
+            # Company 8's empty window still paces company 8's calls.
+            session.get_json("/rest/v1.0/me")
+            assert slept

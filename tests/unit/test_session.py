@@ -387,6 +387,31 @@ def test_rate_limit_state_follows_every_response(server: LoopbackServer) -> None
     assert session.rate_limit.reset_at.timestamp() == T0 + 9
 
 
+def test_item_6_service_account_rate_limit_state_is_per_company(server: LoopbackServer) -> None:
+    """Issue #11 item 6: Procore counts a DMSA's limit per company; so does the session."""
+    time = FakeTime()
+    auth = FakeAuth(Environment.local(server.url), requires_company_id=True)
+    server.script = [
+        Reply(200, limit_headers(0, T0 + 9), b"{}"),  # company 8: window used up
+        Reply(503, limit_headers(7, T0 + 9)),  # company 9, retried: its own state
+        Reply(200, JSON, b"{}"),
+        Reply(200, limit_headers(4, T0 + 9), b"{}"),  # an unreadable company header
+    ]
+    session = make(server, time, auth=auth, company_id=8)
+    session.get_json("/x")
+    view = session.with_company(9)
+    view.get_json("/x")  # not paced by company 8's empty window (reset 9 s away)
+    assert time.slept < 1  # only the 503's backoff
+    assert session.rate_limit.remaining == 0
+    assert view.rate_limit.remaining == 7
+    assert session.rate_limit_for(9) is view.rate_limit
+    session.request("GET", "/x", headers={"Procore-Company-Id": "eight"}).close()
+    assert session.rate_limit_for(None).remaining == 4
+    # A user-level token's limit is one per token: every company shares one state.
+    shared = make(server, time, company_id=8)
+    assert shared.with_company(9).rate_limit is shared.rate_limit is shared.rate_limit_for(None)
+
+
 def test_pacing_waits_for_the_reset_before_sending(server: LoopbackServer) -> None:
     time = FakeTime()
     server.script = [Reply(200, limit_headers(0, T0 + 10), b"{}"), Reply(200, JSON, b"{}")]
