@@ -75,6 +75,9 @@ class WebhookEvent(Model):
     :ivar event_type: ``create``, ``update``, ``delete`` (v4.0 ``reason`` may hold others)
     :ivar resource_name: e.g. ``RFIs`` (v4.0 ``resource_type``)
     :ivar api_version: the payload version, e.g. ``v2.0``
+    :ivar resource_id: the resource's numeric id; ``None`` when a v4.0 payload names it with
+        text that is not a number (v4.0 "can deliver additional resource types")
+    :ivar resource_key: the resource's id as text, exactly as sent (set whenever an id was)
 
     .. code-block:: python
 
@@ -95,6 +98,7 @@ class WebhookEvent(Model):
     api_version: Optional[str] = None
     related_resources: tuple[RelatedResource, ...] = ()
     metadata: Optional[Mapping[str, Any]] = None
+    resource_key: Optional[str] = None
 
     _repr_fields = ("ulid", "id", "resource_name", "event_type", "resource_id")
 
@@ -209,6 +213,12 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("resource_id", "company_id", "project_id", "user_id"):
         if out[key] == "":
             out[key] = None
+    resource = out["resource_id"]
+    out["resource_key"] = None if resource is None else str(resource)
+    if is_v4 and isinstance(resource, str) and not resource.strip().isdigit():
+        # v4 ids are strings (its JSON schema), and new resource types may not be numeric:
+        # keep the text in resource_key rather than refuse the event.
+        out["resource_id"] = None
     return out
 
 

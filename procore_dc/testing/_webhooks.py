@@ -228,9 +228,12 @@ class WebhookDispatcher:
     def _payload(hook: Hook, event: Mapping[str, Any]) -> dict[str, Any]:
         """The JSON body for ``hook``'s payload version (procore-api.md 3.11)."""
         if hook.api_version == "v4":
-            # v4: ids are strings, event_type -> reason, resource_name -> resource_type.
-            def text(value: Any) -> Optional[str]:
-                return None if value is None else str(value)
+            # v4: ids are strings, event_type -> reason, resource_name -> resource_type. The
+            # v4 JSON schema makes every id a required string (DOC plan_your_app/
+            # payload_formats.md): an id an event does not have (a company-level event's
+            # project) is sent as "" (docs/procore-assumptions.rst).
+            def text(value: Any) -> str:
+                return "" if value is None else str(value)
 
             return {
                 "id": event["ulid"],

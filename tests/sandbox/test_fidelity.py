@@ -638,3 +638,49 @@ def test_item_6_rate_limits_per_company_for_a_service_account() -> None:
             # Company 8's empty window still paces company 8's calls.
             session.get_json("/rest/v1.0/me")
             assert slept
+
+
+# -- 13. webhook v4 payloads: string ids everywhere --------------------------------------------
+
+
+def test_item_13_v4_payloads_carry_string_ids_and_the_parser_takes_any_id_text(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    from procore_dc.webhooks import parse_event
+
+    company = client.company(COMPANY)
+    received: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/v4"
+        hook = company.webhooks.hooks.create("fidelity-v4", url, api_version="v4")
+        company.webhooks.triggers(hook.id).create("Company Vendors", "update")
+        vendor = company.vendors.list(limit=1).to_list()[0]
+        company.vendors.update(vendor.id, name="Renamed")
+        assert sandbox.webhooks.flush()
+    finally:
+        server.shutdown()
+        server.server_close()
+    (body,) = received
+    payload = json.loads(body)
+    for key in ("id", "company_id", "project_id", "user_id", "resource_id"):
+        assert isinstance(payload[key], str), key
+    assert payload["project_id"] == ""  # a company-level event has no project
+    event = parse_event(body)
+    assert (event.resource_id, event.company_id, event.project_id) == (vendor.id, COMPANY, None)
+    assert event.resource_key == str(vendor.id)
+    # A new resource type may carry an id that is not a number: kept as text, not refused.
+    odd = parse_event({**payload, "resource_type": "Things", "resource_id": "th_01JB"})
+    assert (odd.resource_id, odd.resource_key) == (None, "th_01JB")
