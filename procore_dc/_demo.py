@@ -81,7 +81,7 @@ LIVE_CALLS: tuple[tuple[type[Any], str], ...] = (
     (RfisResource, "list"),
 )
 UPLOAD_BYTES = 6 * 1024 * 1024 + 12_345  # above the 5 MiB single-request limit: segmented
-SEGMENT_BYTES = 5 * 1024 * 1024  # Procore's smallest segment size, so the demo shows two
+SEGMENT_BYTES = 5 * 1024 * 1024 + 1  # just over v2.1's 5 MiB part minimum: the demo shows two
 WEBHOOK_TIMEOUT = 10.0
 USER_AGENT = f"procore-dc-demo/{__version__}"
 

@@ -170,19 +170,24 @@ class DocumentsResource(ResourceClient):
         description: Optional[str] = None,
         content_type: Optional[str] = None,
         segment_size: int = SEGMENT_SIZE,
+        upload_version: str = "v2.1",
     ) -> File:
         """Upload a file to Procore's storage, then create the document file from it.
 
-        Up to 5 MiB the bytes go in one presigned POST; above, in segments of
-        ``segment_size`` streamed from disk, each with its SHA-256 and MD5.
+        The bytes go in segments of ``segment_size`` streamed from disk, each with its SHA-256
+        and MD5, through Procore's Unified File Upload API (v2.1); ``upload_version="v1.1"``
+        uses the legacy API, where up to 5 MiB go in one presigned POST.
 
         :param path_or_fileobj: a path, or a binary file object opened for reading
         :param folder_id: the parent folder (default: the project's root folder)
         :param name: the file name in Procore (default: the path's name)
         :param description: the file's description
+        :param upload_version: ``"v2.1"`` (default) or ``"v1.1"``, see
+            :meth:`UploadsResource.upload <procore_dc.resources.uploads.UploadsResource.upload>`
         :raises ConfigurationError: when no name can be found for a file object
-        :calls: ``POST /rest/v1.1/projects/{project_id}/uploads``, the storage URLs, then
-            ``POST /rest/v1.0/files?project_id={project_id}`` with ``upload_uuid``
+        :calls: the upload API (``POST /rest/v2.1/companies/{company_id}/projects/{project_id}/
+            uploads`` ...), the storage URLs, then ``POST /rest/v1.0/files?project_id=`` with
+            ``upload_uuid``
 
         .. code-block:: python
 
@@ -192,13 +197,25 @@ class DocumentsResource(ResourceClient):
             path = Path(path_or_fileobj)
             with path.open("rb") as source:
                 return self._upload_and_create(
-                    source, name or path.name, folder_id, description, content_type, segment_size
+                    source,
+                    name or path.name,
+                    folder_id,
+                    description,
+                    content_type,
+                    segment_size,
+                    upload_version,
                 )
         file_name = name or Path(str(getattr(path_or_fileobj, "name", ""))).name
         if not file_name:
             raise ConfigurationError("pass name= when uploading a file object without a name")
         return self._upload_and_create(
-            path_or_fileobj, file_name, folder_id, description, content_type, segment_size
+            path_or_fileobj,
+            file_name,
+            folder_id,
+            description,
+            content_type,
+            segment_size,
+            upload_version,
         )
 
     def _upload_and_create(
@@ -209,9 +226,14 @@ class DocumentsResource(ResourceClient):
         description: Optional[str],
         content_type: Optional[str],
         segment_size: int,
+        upload_version: str,
     ) -> File:
         upload = self.uploads.upload(
-            source, filename=name, content_type=content_type, segment_size=segment_size
+            source,
+            filename=name,
+            content_type=content_type,
+            segment_size=segment_size,
+            version=upload_version,
         )
         typed = {
             "name": name,

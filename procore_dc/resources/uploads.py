@@ -1,9 +1,13 @@
 """Direct uploads to Procore's storage (project tool ``documents``), procore-api.md 3.12.
 
-Files up to :data:`SEGMENTED_THRESHOLD` go in one presigned multipart POST; larger ones in
-segments PUT one after another, each hashed (SHA-256 and MD5) and streamed from disk, so memory
-stays bounded whatever the file size. The storage URLs are presigned: the Procore bearer token
-is never sent to them (``authenticated=False``).
+By default uploads use Procore's Unified File Upload API (REST v2.1), which Procore documents
+as replacing the v1.0/v1.1 process (DOC tutorials/tutorial_unified_uploads.md): every file goes
+in segments PUT one after another, each hashed (SHA-256 and MD5) and streamed from disk, so
+memory stays bounded whatever the file size, then the upload is completed with the parts'
+ETags and polled until Procore says it is ``available``. ``version="v1.1"`` keeps the legacy
+flow: files up to :data:`SEGMENTED_THRESHOLD` go in one presigned multipart POST, larger ones
+in segments. The storage URLs are presigned: the Procore bearer token is never sent to them
+(``authenticated=False``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import hashlib
 import io
 import mimetypes
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any, Optional
 
 import attrs
@@ -30,6 +34,9 @@ __all__ = [
     "PROJECT_UPLOAD_PATH",
     "SEGMENTED_THRESHOLD",
     "SEGMENT_SIZE",
+    "UNIFIED_UPLOADS_PATH",
+    "UNIFIED_UPLOAD_PATH",
+    "UPLOAD_VERSIONS",
     "UploadsResource",
 ]
 
@@ -37,6 +44,14 @@ log = get_logger(__name__)
 
 PROJECT_UPLOADS_PATH = "/rest/v1.1/projects/{project_id}/uploads"
 PROJECT_UPLOAD_PATH = "/rest/v1.1/projects/{project_id}/uploads/{uuid}"
+UNIFIED_UPLOADS_PATH = "/rest/v2.1/companies/{company_id}/projects/{project_id}/uploads"
+UNIFIED_UPLOAD_PATH = UNIFIED_UPLOADS_PATH + "/{upload_id}"
+#: The upload APIs :meth:`UploadsResource.upload` speaks; the first is the default.
+UPLOAD_VERSIONS = ("v2.1", "v1.1")
+#: v2.1 parts are larger than 5 MiB and at most 100 MiB, except the last.
+UNIFIED_PART_RANGE = (5 * 1024 * 1024 + 1, 100 * 1024 * 1024)
+#: How many times a v2.1 upload is checked for ``available`` before giving up.
+UNIFIED_POLLS = 10
 
 #: Files larger than this are uploaded in segments.
 SEGMENTED_THRESHOLD = 5 * 1024 * 1024
@@ -102,7 +117,9 @@ class _SegmentReader(io.RawIOBase):
         return data
 
 
-def _plan(source: IO[bytes], total: int, segment_size: int) -> list[_Part]:
+def _plan(
+    source: IO[bytes], total: int, segment_size: int, whole: Optional[Any] = None
+) -> list[_Part]:
     parts = []
     offset = 0
     source.seek(0)
@@ -117,6 +134,8 @@ def _plan(source: IO[bytes], total: int, segment_size: int) -> list[_Part]:
                 raise ConfigurationError("the file shrank while it was being uploaded")
             sha256.update(chunk)
             md5.update(chunk)
+            if whole is not None:
+                whole.update(chunk)
             left -= len(chunk)
         parts.append(_Part(offset, size, sha256.hexdigest(), md5.hexdigest()))
         offset += size
@@ -153,30 +172,116 @@ class UploadsResource(ResourceClient):
         filename: str,
         content_type: Optional[str] = None,
         segment_size: int = SEGMENT_SIZE,
+        version: str = "v2.1",
     ) -> Upload:
         """Upload an open binary file and return the completed upload.
 
-        The result is a :class:`~procore_dc.models.uploads.Upload`.
+        The result is a :class:`~procore_dc.models.uploads.Upload`; its ``uuid`` is what
+        ``upload_uuid`` takes when a file is created from it.
 
         :param source: a binary file opened for reading (seekable)
         :param filename: the name Procore stores
         :param content_type: the MIME type (default: guessed from ``filename``)
-        :param segment_size: bytes per segment for large files (default: 8 MiB)
-        :calls: ``POST /rest/v1.1/projects/{project_id}/uploads``, then a presigned POST or
-            one presigned PUT per segment, then ``PATCH …/uploads/{uuid}`` (segmented)
+        :param segment_size: bytes per segment (default: 8 MiB; v2.1 takes more than 5 MiB
+            and at most 100 MiB, v1.1 at least 5 MiB)
+        :param version: ``"v2.1"``, Procore's Unified File Upload API (default), or
+            ``"v1.1"``, the legacy upload API
+        :raises ConfigurationError: for an unknown version or a segment size out of range
+        :calls: v2.1: ``POST /rest/v2.1/companies/{company_id}/projects/{project_id}/uploads``,
+            one presigned PUT per segment, ``PATCH …/uploads/{upload_id}``, then
+            ``GET …/uploads/{upload_id}`` until it is ``available``. v1.1:
+            ``POST /rest/v1.1/projects/{project_id}/uploads``, then a presigned POST or one
+            presigned PUT per segment, then ``PATCH …/uploads/{uuid}`` (segmented)
 
         .. code-block:: python
 
             with open("plan.pdf", "rb") as fh:
                 upload = project.documents.uploads.upload(fh, filename="plan.pdf")
         """
-        if segment_size < 5 * 1024 * 1024:
-            raise ConfigurationError("segment_size must be at least 5 MiB (Procore's minimum)")
+        if version not in UPLOAD_VERSIONS:
+            raise ConfigurationError(
+                f"version must be one of {', '.join(UPLOAD_VERSIONS)}, got {version!r}"
+            )
         total = _size_of(source)
         kind = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        if version == "v2.1":
+            low, high = UNIFIED_PART_RANGE
+            if not low <= segment_size <= high:
+                raise ConfigurationError(
+                    f"segment_size must be between {low} and {high} bytes for v2.1 uploads "
+                    "(more than 5 MiB, at most 100 MiB)"
+                )
+            return self._upload_unified(source, total, filename, kind, segment_size)
+        if segment_size < 5 * 1024 * 1024:
+            raise ConfigurationError("segment_size must be at least 5 MiB (Procore's minimum)")
         if total <= SEGMENTED_THRESHOLD:
             return self._upload_whole(source, filename, kind)
-        return self._upload_segments(source, total, segment_size)
+        return self._upload_segments(source, total, segment_size, filename)
+
+    def _upload_unified(
+        self, source: IO[bytes], total: int, filename: str, content_type: str, segment_size: int
+    ) -> Upload:
+        whole = hashlib.sha256()
+        parts = _plan(source, total, segment_size, whole) or [_empty_part()]
+        request = {
+            "file_name": filename,
+            "file_size": total,
+            "content_type": content_type,
+            "sha256": whole.hexdigest(),
+            "segments": [{"size": p.size, "sha256": p.sha256, "md5": p.md5} for p in parts],
+        }
+        path = UNIFIED_UPLOADS_PATH.format(
+            company_id=path_id(self.company_id, "company_id"),
+            project_id=path_id(self.project_id, "project_id"),
+        )
+        data = _data(self._session.post_json(path, request), "upload")
+        upload_id = data.get("upload_id")
+        if not isinstance(upload_id, str):
+            raise ResponseFormatError("the v2.1 upload answer has no upload_id")
+        segments = data.get("segments")
+        if not isinstance(segments, list) or len(segments) != len(parts):
+            raise ResponseFormatError(
+                f"asked for {len(parts)} upload segments, Procore answered "
+                f"{len(segments) if isinstance(segments, list) else 'none'}"
+            )
+        etags = []
+        for number, (part, segment) in enumerate(zip(parts, segments)):
+            if not isinstance(segment, Mapping) or not segment.get("url"):
+                raise ResponseFormatError(f"upload segment {number} has no url")
+            # The tutorial: PUT the bytes with exactly the headers given; treat both as opaque.
+            headers = {str(k): str(v) for k, v in (segment.get("headers") or {}).items()}
+            etags.append(self._put_part(source, part, str(segment["url"]), headers, number))
+        one = f"{path}/{path_id_text(upload_id)}"
+        self._session.patch_json(one, {"part_etags": etags})
+        status = None
+        for attempt in range(UNIFIED_POLLS):
+            status = _data(self._session.get_json(one), "upload").get("status")
+            if status == "available":
+                return Upload(uuid=upload_id, status="available")
+            self._session.retry.pause(
+                min(0.5 * 2**attempt, 8.0), status_code=202, reason="the upload to be processed"
+            )
+        raise ResponseFormatError(
+            f"upload {upload_id} is still {status!r} after {UNIFIED_POLLS} checks; "
+            "Procore has not made it available"
+        )
+
+    def _put_part(
+        self, source: IO[bytes], part: _Part, url: str, headers: dict[str, str], number: int
+    ) -> str:
+        response = self._session.request(
+            "PUT",
+            url,
+            data=_SegmentReader(source, part.offset, part.size),
+            headers=headers,
+            authenticated=False,
+        )
+        etag = response.headers.get("ETag")
+        response.close()
+        if not etag:
+            raise ResponseFormatError(f"the storage answer for segment {number} has no ETag")
+        log.debug("uploaded segment %d (%d bytes)", number + 1, part.size)
+        return etag
 
     def _upload_whole(self, source: IO[bytes], filename: str, content_type: str) -> Upload:
         request = {"response_filename": filename, "response_content_type": content_type}
@@ -194,9 +299,15 @@ class UploadsResource(ResourceClient):
         response.close()
         return attrs.evolve(upload, status="complete")
 
-    def _upload_segments(self, source: IO[bytes], total: int, segment_size: int) -> Upload:
+    def _upload_segments(
+        self, source: IO[bytes], total: int, segment_size: int, filename: str
+    ) -> Upload:
         parts = _plan(source, total, segment_size)
-        request = {"segments": [{"size": p.size, "sha256": p.sha256, "md5": p.md5} for p in parts]}
+        # The catalogue marks response_filename required on this POST, segmented or not.
+        request = {
+            "response_filename": filename,
+            "segments": [{"size": p.size, "sha256": p.sha256, "md5": p.md5} for p in parts],
+        }
         upload = self._call("POST", self._path(PROJECT_UPLOADS_PATH), Upload, json=request)
         segments: Sequence[Any] = upload.segments or ()
         if len(segments) != len(parts):
@@ -211,19 +322,7 @@ class UploadsResource(ResourceClient):
             headers.setdefault("Content-Type", "application/octet-stream")
             if not any(k.lower() == "content-md5" for k in headers):
                 headers["Content-MD5"] = base64.b64encode(bytes.fromhex(part.md5)).decode()
-            response = self._session.request(
-                "PUT",
-                segment.url,
-                data=_SegmentReader(source, part.offset, part.size),
-                headers=headers,
-                authenticated=False,
-            )
-            etag = response.headers.get("ETag")
-            response.close()
-            if not etag:
-                raise ResponseFormatError(f"the storage answer for segment {number} has no ETag")
-            etags.append(etag)
-            log.debug("uploaded segment %d of %d (%d bytes)", number + 1, len(parts), part.size)
+            etags.append(self._put_part(source, part, segment.url, headers, number))
         path = self._path(PROJECT_UPLOAD_PATH, uuid=path_id_text(upload.uuid))
         return self._call("PATCH", path, Upload, json={"segments": [{"etag": e} for e in etags]})
 
@@ -235,3 +334,16 @@ def path_id_text(value: str) -> str:
     if not value or "/" in value:
         raise ResponseFormatError(f"not a valid upload uuid: {value!r}")
     return quote(value, safe="")
+
+
+def _empty_part() -> _Part:
+    """The one segment of an empty file (v2.1 takes no upload without segments)."""
+    return _Part(0, 0, hashlib.sha256().hexdigest(), hashlib.md5().hexdigest())  # noqa: S324
+
+
+def _data(answer: Any, what: str) -> Mapping[str, Any]:
+    """The ``data`` object REST v2.x wraps its answers in."""
+    data = answer.get("data") if isinstance(answer, Mapping) else None
+    if not isinstance(data, Mapping):
+        raise ResponseFormatError(f"the v2.1 {what} answer is not a JSON object with 'data'")
+    return data

@@ -40,6 +40,9 @@ BUCKET = "pro-core.com"
 #: Downloads are streamed in chunks of this size, so serving a file copies no whole buffer.
 DOWNLOAD_CHUNK = 1024 * 1024
 START_WITHIN = 3600  # seconds: start the upload within 1 h, else 403 (procore-api.md 3.12)
+#: v2.1 parts are larger than 5 MiB and at most 100 MiB, except the last (unified uploads).
+MIN_UNIFIED_PART = 5 * 1024 * 1024 + 1
+MAX_UNIFIED_PART = 100 * 1024 * 1024
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -71,6 +74,8 @@ class Upload:
     size: int = 0
     consumed: bool = False
     content: Optional[bytes] = attrs.field(default=None, repr=False)
+    #: v2.1 (unified) uploads: the declared file name, type and whole-file SHA-256
+    unified: Optional[dict[str, Any]] = None
 
 
 @attrs.frozen
@@ -231,6 +236,110 @@ class UploadStore:
         upload.status = "complete"
         return json_response(self.view(upload))
 
+    # -- v2.1: the Unified File Upload API (DOC tutorials/tutorial_unified_uploads.md) --------
+    def create_unified(self, ctx: Ctx, scope: tuple[str, int]) -> Response:
+        """``POST /rest/v2.1/companies/{id}[/projects/{id}]/uploads``: always segmented."""
+        body = ctx.body()
+        errors: dict[str, list[str]] = {}
+        name = body.get("file_name")
+        if not isinstance(name, str) or not name.strip():
+            errors["file_name"] = ["can't be blank"]
+        size = body.get("file_size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            errors["file_size"] = ["must be a non-negative integer"]
+        digest = body.get("sha256")
+        if not _is_sha256(digest):
+            errors["sha256"] = ["must be the file's hex SHA-256"]
+        segments = body.get("segments")
+        if not isinstance(segments, list) or not segments:
+            errors["segments"] = ["must be a non-empty list"]
+            segments = []
+        for index, item in enumerate(segments):
+            last = index == len(segments) - 1
+            part = item.get("size") if isinstance(item, dict) else None
+            if not isinstance(part, int) or part < 0 or part > MAX_UNIFIED_PART:
+                errors[f"segments[{index}].size"] = [f"must be at most {MAX_UNIFIED_PART} bytes"]
+            elif not last and part < MIN_UNIFIED_PART:
+                # Parts must be larger than 5 MiB, except the last (the tutorial's limits).
+                errors[f"segments[{index}].size"] = [f"must be at least {MIN_UNIFIED_PART}"]
+            if not isinstance(item, dict) or not _is_sha256(item.get("sha256")):
+                errors[f"segments[{index}].sha256"] = ["must be a hex SHA-256"]
+        if not errors and sum(item["size"] for item in segments) != size:
+            errors["file_size"] = ["is not the sum of the segment sizes"]
+        if errors:
+            raise unprocessable(errors)
+        now = self.sandbox.clock.now()
+        upload = Upload(ulid(time.time()), scope, _holder(ctx), now, size=int(size or 0))
+        upload.unified = {
+            "file_name": name,
+            "content_type": str(body.get("content_type") or "application/octet-stream"),
+            "sha256": str(digest).lower(),
+        }
+        for item in segments:
+            upload.segments.append(
+                Segment(
+                    item["size"], item["sha256"].lower(), item.get("md5"), secrets.token_hex(16)
+                )
+            )
+        with self._lock:
+            self._uploads[upload.uuid] = upload
+        storage = self.sandbox.storage_url
+        expires = int(now + START_WITHIN)
+        data = {
+            **self._unified_view(upload),
+            "upload_expires_at": expires,
+            "segments": [
+                {"url": view["url"], "url_expires_at": expires, "headers": view["headers"]}
+                for view in (
+                    self._segment_view(upload, n, segment, storage)
+                    for n, segment in enumerate(upload.segments)
+                )
+            ],
+        }
+        return json_response({"data": data}, 201)
+
+    @staticmethod
+    def _unified_view(upload: Upload) -> dict[str, Any]:
+        declared = upload.unified or {}
+        status = "available" if upload.status == "complete" else upload.status
+        return {
+            "upload_id": upload.uuid,
+            "file_name": declared.get("file_name"),
+            "file_size": upload.size,
+            "content_type": declared.get("content_type"),
+            "status": status,
+        }
+
+    def _find_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Upload:
+        upload = self._find(ctx, scope, upload_id)
+        if upload.unified is None:
+            raise not_found()  # a v1.x upload is not one of v2.1's
+        return upload
+
+    def show_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Response:
+        upload = self._find_unified(ctx, scope, upload_id)
+        view = self._unified_view(upload)
+        # Processing is instant here: a completed upload is "available" at once.
+        view["sanitized_file_name"] = view["file_name"]
+        view["custom_metadata"] = {}
+        return json_response({"data": view})
+
+    def complete_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Response:
+        upload = self._find_unified(ctx, scope, upload_id)
+        etags = ctx.body().get("part_etags")
+        if not isinstance(etags, list) or len(etags) != len(upload.segments):
+            raise unprocessable({"part_etags": [f"must list {len(upload.segments)} etags"]})
+        for number, (etag, segment) in enumerate(zip(etags, upload.segments)):
+            if segment.etag is None or str(etag).strip('"') != segment.etag.strip('"'):
+                raise unprocessable({f"part_etags[{number}]": ["does not match the stored part"]})
+        whole = hashlib.sha256()
+        for segment in upload.segments:
+            whole.update(segment.content or b"")
+        if whole.hexdigest() != (upload.unified or {}).get("sha256"):
+            raise unprocessable({"sha256": ["does not match the uploaded bytes"]})
+        upload.status = "complete"
+        return json_response({"data": {"upload_id": upload.uuid, "status": "complete"}})
+
     def consume(self, ctx: Ctx, uuid: str) -> Blob:
         """Check an upload can back a file and hand over its bytes (``upload_uuid``).
 
@@ -375,6 +484,14 @@ class UploadStore:
         return response
 
 
+def _is_sha256(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 64
+        and all(c in "0123456789abcdef" for c in value.lower())
+    )
+
+
 def _stream(chunks: tuple[bytes, ...]) -> Iterator[bytes]:
     # memoryview slices share the stored bytes: serving copies at most one chunk at a time.
     for chunk in chunks:
@@ -436,8 +553,35 @@ def company_complete(ctx: Ctx, company_id: int, uuid: str) -> Response:
     return ctx.sandbox.uploads.complete(ctx, _company_scope(ctx, company_id), uuid)
 
 
+def _v21_scope(ctx: Ctx, company_id: int, project_id: Optional[int]) -> tuple[str, int]:
+    if project_id is None:
+        return _company_scope(ctx, company_id)
+    scope = _project_scope(ctx, project_id)
+    if ctx.header_company != company_id:
+        raise not_found()  # the path's company must be the project's
+    return scope
+
+
+def unified_create(ctx: Ctx, company_id: int, project_id: Optional[int] = None) -> Response:
+    return ctx.sandbox.uploads.create_unified(ctx, _v21_scope(ctx, company_id, project_id))
+
+
+def unified_show(
+    ctx: Ctx, company_id: int, upload_id: str, project_id: Optional[int] = None
+) -> Response:
+    scope = _v21_scope(ctx, company_id, project_id)
+    return ctx.sandbox.uploads.show_unified(ctx, scope, upload_id)
+
+
+def unified_complete(
+    ctx: Ctx, company_id: int, upload_id: str, project_id: Optional[int] = None
+) -> Response:
+    scope = _v21_scope(ctx, company_id, project_id)
+    return ctx.sandbox.uploads.complete_unified(ctx, scope, upload_id)
+
+
 def rules() -> list[Rule]:
-    """The upload routes on the API host (v1.0 and v1.1, projects and companies)."""
+    """The upload routes on the API host (v1.0 and v1.1, projects and companies; v2.1)."""
     found = []
     for version in ("v1.0", "v1.1"):
         for kind, create, show, complete in (
@@ -450,4 +594,13 @@ def rules() -> list[Rule]:
                 Rule(f"{base}/<uuid>", endpoint=show, methods=["GET"]),
                 Rule(f"{base}/<uuid>", endpoint=complete, methods=["PATCH"]),
             ]
+    for base in (
+        "/rest/v2.1/companies/<int:company_id>/uploads",
+        "/rest/v2.1/companies/<int:company_id>/projects/<int:project_id>/uploads",
+    ):
+        found += [
+            Rule(base, endpoint=unified_create, methods=["POST"]),
+            Rule(f"{base}/<upload_id>", endpoint=unified_show, methods=["GET"]),
+            Rule(f"{base}/<upload_id>", endpoint=unified_complete, methods=["PATCH"]),
+        ]
     return found

@@ -613,7 +613,7 @@ def test_an_upload_storage_url_carries_no_authorization(
         },
         times=1,
     )
-    project.documents.uploads.upload(io.BytesIO(b"plan v2"), filename="plan.pdf")
+    project.documents.uploads.upload(io.BytesIO(b"plan v2"), filename="plan.pdf", version="v1.1")
     assert [(m, p) for m, p, _ in foreign.requests] == [("POST", "/bucket")]
     assert foreign.authorization_headers() == 0
 

@@ -7,6 +7,7 @@ regression on either side fails here.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
 import json
@@ -684,3 +685,87 @@ def test_item_13_v4_payloads_carry_string_ids_and_the_parser_takes_any_id_text(
     # A new resource type may carry an id that is not a number: kept as text, not refused.
     odd = parse_event({**payload, "resource_type": "Things", "resource_id": "th_01JB"})
     assert (odd.resource_id, odd.resource_key) == (None, "th_01JB")
+
+
+# -- 12. uploads: v2.1 by default; v1.1 sends response_filename ---------------------------------
+
+
+def test_item_12_uploads_use_the_v2_1_unified_api_by_default(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    documents = client.company(COMPANY).project(PROJECT).documents
+    sandbox.clear_requests()
+    file = documents.upload_file(io.BytesIO(b"unified bytes"), name="u.txt")
+    base = f"/rest/v2.1/companies/{COMPANY}/projects/{PROJECT}/uploads"
+    calls = [(r.method, r.path, r.status) for r in sandbox.requests if r.role != "login"]
+    upload_id = calls[2][1].rsplit("/", 1)[1]
+    assert calls == [
+        ("POST", base, 201),
+        ("PUT", calls[1][1], 200),
+        ("PATCH", f"{base}/{upload_id}", 200),
+        ("GET", f"{base}/{upload_id}", 200),
+        ("POST", "/rest/v1.0/files", 201),
+    ]
+    created = json.loads(sandbox.requests[-1].body)
+    assert created["file"]["upload_uuid"] == upload_id
+    declared = json.loads(next(r for r in sandbox.requests if r.path == base).body)
+    assert declared["file_name"] == "u.txt"
+    assert declared["file_size"] == len(b"unified bytes")
+    assert declared["sha256"] == hashlib.sha256(b"unified bytes").hexdigest()
+    out = io.BytesIO()
+    documents.download(file, to=out)
+    assert out.getvalue() == b"unified bytes"
+
+
+def test_item_12_the_sandbox_checks_v2_1_parts_and_the_whole_file_digest(
+    sandbox: FakeProcore,
+) -> None:
+    token = dmsa_token(sandbox)
+    url = f"{sandbox.api_url}/rest/v2.1/companies/{COMPANY}/projects/{PROJECT}/uploads"
+    small = {"size": 10, "sha256": "0" * 64}
+    too_small = requests.post(
+        url,
+        json={"file_name": "a", "file_size": 20, "sha256": "0" * 64, "segments": [small, small]},
+        headers=headers(token),
+        timeout=5,
+    )
+    assert too_small.status_code == 422  # every part but the last is larger than 5 MiB
+    assert "segments[0].size" in too_small.json()["errors"]
+    body = b"abc"
+    part = {"size": 3, "sha256": hashlib.sha256(body).hexdigest()}
+    made = requests.post(
+        url,
+        json={"file_name": "a", "file_size": 3, "sha256": "1" * 64, "segments": [part]},
+        headers=headers(token),
+        timeout=5,
+    ).json()["data"]
+    segment = made["segments"][0]
+    put = requests.put(segment["url"], data=body, headers=segment["headers"], timeout=5)
+    assert put.status_code == 200
+    done = requests.patch(
+        f"{url}/{made['upload_id']}",
+        json={"part_etags": [put.headers["ETag"]]},
+        headers=headers(token),
+        timeout=5,
+    )
+    assert done.status_code == 422  # the declared whole-file SHA-256 does not match
+    assert "sha256" in done.json()["errors"]
+
+
+def test_item_12_v1_1_segmented_upload_sends_response_filename(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    uploads = client.company(COMPANY).project(PROJECT).documents.uploads
+    data = b"x" * (5 * 1024 * 1024 + 10)
+    sandbox.clear_requests()
+    made = uploads.upload(io.BytesIO(data), filename="big.bin", version="v1.1")
+    assert made.status == "complete"
+    created = next(r for r in sandbox.requests if r.method == "POST" and r.role == "api")
+    assert created.path == f"/rest/v1.1/projects/{PROJECT}/uploads"
+    body = json.loads(created.body)
+    assert body["response_filename"] == "big.bin"
+    assert len(body["segments"]) == 1
+    with pytest.raises(ConfigurationError, match="version"):
+        uploads.upload(io.BytesIO(b"x"), filename="x", version="v1.0")
+    with pytest.raises(ConfigurationError, match=r"v2\.1"):
+        uploads.upload(io.BytesIO(b"x"), filename="x", segment_size=5 * 1024 * 1024)

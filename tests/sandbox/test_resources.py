@@ -561,8 +561,8 @@ def test_a_segment_the_storage_refused_is_re_sent_in_full(
     FakeProcore checks each segment's SHA-256 and MD5, so a retry that sent a partial or empty
     body would be refused with a 400 instead of completing.
     """
-    segment = 5 * 1024 * 1024
-    data = bytes(range(256)) * ((segment + 4096) // 256)  # two segments: 5 MiB and 4 KiB
+    segment = 5 * 1024 * 1024 + 256  # v2.1 parts are larger than 5 MiB
+    data = bytes(range(256)) * ((segment + 4096) // 256)  # two segments: 5 MiB+ and 4 KiB
     path = tmp_path / "two-segments.bin"
     path.write_bytes(data)
     app = sandbox.default_app
