@@ -91,6 +91,10 @@ class TestCompanyCassettes:
         assert projects.get(everything[1].id) == everything[1]
 
         made = projects.create("Tower B", project_number="TB-1", origin_id="erp-tower-b")
+        if procore_cassette.sandbox is not None:
+            # A project created after installation is permitted only once an admin adds it.
+            sandbox = procore_cassette.sandbox
+            sandbox.permit(sandbox.default_app, company_id(procore_cassette), made.id)
         assert (made.name, made.project_number, made.origin_id) == (
             "Tower B",
             "TB-1",
