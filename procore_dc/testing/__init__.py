@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from procore_dc.testing._clock import SandboxClock
     from procore_dc.testing._data import DEFAULT_SIZES, SandboxData
     from procore_dc.testing._faults import FAULT_KINDS, Fault, Faults
-    from procore_dc.testing._oauth import ALL, OOB_REDIRECT_URI, SandboxApp
+    from procore_dc.testing._oauth import ALL, OOB_REDIRECT_URI, PermittedProjects, SandboxApp
     from procore_dc.testing._ratelimit import RateLimits
     from procore_dc.testing._sandbox import SERVED_TOOLS, FakeProcore, RequestRecord
     from procore_dc.testing._webhooks import RESOURCE_NAMES, WebhookDispatcher
@@ -40,6 +40,7 @@ _HOMES = {
     "Fault": "_faults",
     "Faults": "_faults",
     "ALL": "_oauth",
+    "PermittedProjects": "_oauth",
     "OOB_REDIRECT_URI": "_oauth",
     "SandboxApp": "_oauth",
     "RateLimits": "_ratelimit",
@@ -80,4 +81,5 @@ __all__ = [
     "RESOURCE_NAMES",
     "OOB_REDIRECT_URI",
     "ALL",
+    "PermittedProjects",
 ]
