@@ -592,17 +592,27 @@ def rfi_show(ctx: Ctx, project_id: int, id: int) -> Response:
     return json_response(record)
 
 
+def _company_member(
+    ctx: Ctx, table: Table, company_id: int, rid: Any, field_name: str, what: str
+) -> Optional[Record]:
+    """The company's record ``rid`` names in a body field (``None`` for none); 422 if unknown."""
+    if rid is None:
+        return None
+    try:
+        found = table.of(company_id).get(int(rid))
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise unprocessable({field_name: [f"is not a {what} of this company"]})
+    return found
+
+
 def _user_ref(
     ctx: Ctx, company_id: int, user_id: Any, field_name: str = "assignee_id"
 ) -> Optional[Record]:
-    if user_id is None:
-        return None
-    try:
-        user = ctx.sandbox.data.users.of(company_id).get(int(user_id))
-    except (TypeError, ValueError):
-        user = None
+    user = _company_member(ctx, ctx.sandbox.data.users, company_id, user_id, field_name, "user")
     if user is None:
-        raise unprocessable({field_name: ["is not a user of this company"]})
+        return None
     return {"id": user["id"], "login": user["email_address"], "name": user["name"]}
 
 
@@ -1198,15 +1208,9 @@ def manpower_create(ctx: Ctx, project_id: int) -> Response:
 
 
 def _vendor_ref(ctx: Ctx, company_id: int, contact_id: Any) -> Optional[Record]:
-    if contact_id is None:
-        return None
-    try:
-        vendor = ctx.sandbox.data.vendors.of(company_id).get(int(contact_id))
-    except (TypeError, ValueError):
-        vendor = None
-    if vendor is None:
-        raise unprocessable({"contact_id": ["is not a vendor of this company"]})
-    return {"id": vendor["id"], "name": vendor["name"]}
+    vendors = ctx.sandbox.data.vendors
+    vendor = _company_member(ctx, vendors, company_id, contact_id, "contact_id", "vendor")
+    return None if vendor is None else {"id": vendor["id"], "name": vendor["name"]}
 
 
 def _man_hours(record: Record) -> None:

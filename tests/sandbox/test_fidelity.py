@@ -130,12 +130,15 @@ def test_item_15_federal_zone_environment() -> None:
 
 
 class _Receiver:
-    """A loopback webhook receiver that accepts everything."""
+    """A loopback webhook receiver that accepts everything and keeps the bodies."""
 
     def __init__(self) -> None:
+        received: list[bytes] = []
+        self.received = received
+
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 self.send_response(204)
                 self.end_headers()
 
@@ -221,25 +224,23 @@ def test_item_4_webhook_resources_are_procores_names_with_their_events(
     sandbox: FakeProcore, client: ProcoreClient
 ) -> None:
     token = dmsa_token(sandbox)
-    listed = requests.get(
-        f"{sandbox.api_url}/rest/v1.0/webhooks/resources",
-        params={"project_id": PROJECT},
-        headers=headers(token),
-        timeout=5,
-    ).json()
-    names = {row["name"]: row["except"] for row in listed}
+
+    def resources(**scope: int) -> dict[str, list[str]]:
+        listed = requests.get(
+            f"{sandbox.api_url}/rest/v1.0/webhooks/resources",
+            params=scope,
+            headers=headers(token),
+            timeout=5,
+        ).json()
+        return {row["name"]: row["except"] for row in listed}
+
+    names = resources(project_id=PROJECT)
     for name in ("Observation Items", "Project Files", "Project Folders", "Project File Versions"):
         assert names[name] == []
     for name in ("Manpower Logs", "RFIs", "Submittals"):
         assert names[name] == []
     assert not {"Observations", "Files", "Folders"} & set(names)
-    company_level = requests.get(
-        f"{sandbox.api_url}/rest/v1.0/webhooks/resources",
-        params={"company_id": COMPANY},
-        headers=headers(token),
-        timeout=5,
-    ).json()
-    by_name = {row["name"]: row["except"] for row in company_level}
+    by_name = resources(company_id=COMPANY)
     for name in ("Projects", "Company Users", "Company Vendors"):
         assert by_name[name] == ["delete"]
     company = client.company(COMPANY)
@@ -650,30 +651,13 @@ def test_item_13_v4_payloads_carry_string_ids_and_the_parser_takes_any_id_text(
     from procore_dc.webhooks import parse_event
 
     company = client.company(COMPANY)
-    received: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/v4"
-        hook = company.webhooks.hooks.create("fidelity-v4", url, api_version="v4")
+    with _Receiver() as receiver:
+        hook = company.webhooks.hooks.create("fidelity-v4", receiver.url, api_version="v4")
         company.webhooks.triggers(hook.id).create("Company Vendors", "update")
         vendor = company.vendors.list(limit=1).to_list()[0]
         company.vendors.update(vendor.id, name="Renamed")
         assert sandbox.webhooks.flush()
-    finally:
-        server.shutdown()
-        server.server_close()
+    received = receiver.received
     (body,) = received
     payload = json.loads(body)
     for key in ("id", "company_id", "project_id", "user_id", "resource_id"):
