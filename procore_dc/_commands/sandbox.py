@@ -48,9 +48,10 @@ def run(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> int
         print(f"  api_url       {sandbox.api_url}")
         print(f"  login_url     {sandbox.login_url}")
         print(f"  storage_url   {sandbox.storage_url}")
+        print(f"  files_url     {sandbox.files_url}  (file links: bearer token, then storage)")
         print(f"  client_id     {app.client_id}")
         print(f"  client_secret {app.client_secret}")
-        print(f"  company_id    {company}  (DMSA app installed, every project permitted)")
+        print(f"  company_id    {company}  (DMSA app installed, its projects permitted)")
         print(f"  redirect_uris {', '.join(app.redirect_uris)}", flush=True)
         (stop or threading.Event()).wait()
     return 0

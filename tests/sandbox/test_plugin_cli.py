@@ -60,6 +60,7 @@ def test_sandbox_command_output(capsys: pytest.CaptureFixture[str]) -> None:
         "api_url",
         "login_url",
         "storage_url",
+        "files_url",
         "client_id",
         "client_secret",
         "company_id",
