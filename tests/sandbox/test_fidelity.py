@@ -753,3 +753,37 @@ def test_item_12_v1_1_segmented_upload_sends_response_filename(
         uploads.upload(io.BytesIO(b"x"), filename="x", version="v1.0")
     with pytest.raises(ConfigurationError, match=r"v2\.1"):
         uploads.upload(io.BytesIO(b"x"), filename="x", segment_size=5 * 1024 * 1024)
+
+
+def test_item_12_a_v2_1_upload_is_polled_until_available(sandbox: FakeProcore) -> None:
+    from procore_dc import ResponseFormatError, RetryPolicy
+
+    slept: list[float] = []
+    app = sandbox.default_app
+    auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
+    retry = RetryPolicy(sleep=slept.append, random=lambda: 0.0)
+    processing = {"data": {"upload_id": "x", "status": "complete"}}
+    with ProcoreClient(auth, company_id=COMPANY, retry=retry) as client:
+        uploads = client.company(COMPANY).project(PROJECT).documents.uploads
+        sandbox.faults.add(
+            "GET", "/rest/v2.1/*/uploads/*", "status", status=200, body=processing, times=2
+        )
+        assert uploads.upload(io.BytesIO(b"abc"), filename="a.txt").status == "available"
+        assert len(slept) == 2  # two checks said "complete": waited twice, then "available"
+        sandbox.faults.add("GET", "/rest/v2.1/*/uploads/*", "status", status=200, body=processing)
+        with pytest.raises(ResponseFormatError, match="still 'complete'"):
+            uploads.upload(io.BytesIO(b"abc"), filename="a.txt")
+
+
+def test_item_1_file_host_refuses_forged_and_unknown_links(sandbox: FakeProcore) -> None:
+    token = headers(dmsa_token(sandbox))
+    base = f"{sandbox.files_url}/api/v5/files"
+    assert requests.get(f"{base}/1/a?sig=forged", headers=token, timeout=5).status_code == 403
+    assert requests.get(f"{sandbox.files_url}/elsewhere", headers=token, timeout=5).status_code == (
+        404
+    )
+    from procore_dc.testing._data import version_signature
+
+    gone = 999_999_999_01
+    link = f"{base}/{gone}/a?sig={version_signature(sandbox.seed, gone)}"
+    assert requests.get(link, headers=token, timeout=5).status_code == 404
