@@ -327,9 +327,35 @@ def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
                 served.add(f"{method} {_shape(rule.rule)}")
     assert "GET /rest/v1.0/webhooks/hooks/{}" not in served
     assert served - catalogue <= NOT_IN_CATALOGUE, sorted(served - catalogue - NOT_IN_CATALOGUE)
-    # The login, file and storage hosts are not REST: their routes are OAuth (in the
-    # catalogue too), Procore's file links and the S3 stand-in.
-    assert "POST /oauth/token" in catalogue
+
+
+#: Routes of the other hosts that are not REST operations, and so not in the catalogue.
+NON_REST = {
+    "GET /oauth/authorize/{}",  # the out-of-band page showing the code (login host)
+    "POST /oauth/authorize",  # the sign-in form's answer (login host)
+    "GET /api/v5/files/{}/{}",  # Procore's file links (file host)
+    "POST /s3/pro-core.com",  # presigned POST upload (the S3 stand-in)
+    "PUT /s3/segments/{}/{}",  # presigned segment PUT (the S3 stand-in)
+    "GET /s3/files/{}/{}",  # presigned download (the S3 stand-in)
+}
+
+
+def test_item_7_the_other_hosts_serve_oauth_routes_or_listed_non_rest_ones(
+    sandbox: FakeProcore,
+) -> None:
+    from procore_dc._catalog import load_catalog
+    from procore_dc.testing import _files, _sandbox
+
+    catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
+    served = set()
+    maps = [_sandbox._maps()[1], _files._MAP, sandbox.uploads._map]
+    for routes in maps:
+        for rule in routes.iter_rules():
+            for method in sorted(rule.methods or ()):
+                if method not in ("HEAD", "OPTIONS"):
+                    served.add(f"{method} {_shape(rule.rule)}")
+    assert {"POST /oauth/token", "GET /oauth/authorize", "POST /oauth/revoke"} <= served & catalogue
+    assert served - catalogue == NON_REST
 
 
 # -- 5. required fields as Procore's spec has them --------------------------------------------
