@@ -813,3 +813,48 @@ def test_item_1_file_host_refuses_forged_and_unknown_links(sandbox: FakeProcore)
     gone = 999_999_999_01
     link = f"{base}/{gone}/a?sig={version_signature(sandbox.seed, gone)}"
     assert requests.get(link, headers=token, timeout=5).status_code == 404
+
+
+def test_item_5_rfi_update_takes_assignee_ids_and_the_manager(
+    sandbox: FakeProcore, client: ProcoreClient
+) -> None:
+    rfis = client.company(COMPANY).project(PROJECT).rfis
+    made = rfis.create("Door", question="Which hinge?", rfi_manager_id=MANAGER)
+    other = client.company(COMPANY).users.list(limit=2).to_list()[1].id
+    changed = rfis.update(made.id, assignee_ids=[other], rfi_manager_id=other)
+    assert [a.id for a in changed.assignees or ()] == [other]
+    assert changed.rfi_manager is not None
+    assert changed.rfi_manager.id == other
+    assert rfis.update(made.id, assignee_id=MANAGER).assignees[0].id == MANAGER  # deprecated
+    with pytest.raises(ValidationError) as unknown:
+        rfis.update(made.id, rfi_manager_id=5)
+    assert "rfi_manager_id" in unknown.value.errors
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"file_size": 1, "sha256": "0" * 64, "segments": [{"size": 1, "sha256": "0" * 64}]},
+         "file_name"),
+        ({"file_name": "a", "file_size": -1, "sha256": "0" * 64,
+          "segments": [{"size": 1, "sha256": "0" * 64}]}, "file_size"),
+        ({"file_name": "a", "file_size": 1, "sha256": "x",
+          "segments": [{"size": 1, "sha256": "0" * 64}]}, "sha256"),
+        ({"file_name": "a", "file_size": 1, "sha256": "0" * 64}, "segments"),
+        ({"file_name": "a", "file_size": 1, "sha256": "0" * 64,
+          "segments": [{"size": 1, "sha256": "nope"}]}, "segments[0].sha256"),
+        ({"file_name": "a", "file_size": 2, "sha256": "0" * 64,
+          "segments": [{"size": 1, "sha256": "0" * 64}]}, "file_size"),
+    ],
+)  # fmt: skip
+def test_item_12_v2_1_upload_creation_names_the_bad_field(
+    sandbox: FakeProcore, body: dict[str, Any], field: str
+) -> None:
+    answer = requests.post(
+        f"{sandbox.api_url}/rest/v2.1/companies/{COMPANY}/projects/{PROJECT}/uploads",
+        json=body,
+        headers=headers(dmsa_token(sandbox)),
+        timeout=5,
+    )
+    assert answer.status_code == 422
+    assert field in answer.json()["errors"]
