@@ -40,12 +40,15 @@ from procore_dc.permissions import (
 __all__ = [
     "EXTRA_COMPANY_TOOLS",
     "EXTRA_PROJECT_TOOLS",
+    "OVERRIDES",
     "TOOL_GROUPS",
     "company_tools",
     "operation_requirements",
     "permission_block",
+    "names_project",
     "project_tools",
     "requirement_for",
+    "requirement_of",
     "tool_group",
 ]
 
@@ -124,7 +127,7 @@ TOOL_GROUPS: Mapping[str, tuple[Optional[str], Optional[str]]] = {
     "Core/Workflows": ("admin", "admin"),
     "Platform - Developer Tools/App Marketplace": ("admin", "app_management"),
     "Platform - Developer Tools/Authentication": (None, None),
-    "Platform - Developer Tools/Platform Services": ("home", "home"),
+    "Platform - Developer Tools/Platform Services": (None, None),
     "Platform - Developer Tools/Webhooks": ("webhooks_api", "webhooks_api"),
     "Preconstruction/BIM": ("models", "admin"),
     "Preconstruction/Bid Board": ("bidding", "bid_board"),
@@ -152,6 +155,17 @@ TOOL_GROUPS: Mapping[str, tuple[Optional[str], Optional[str]]] = {
     "Project Management/Specifications": ("specifications", "admin"),
     "Project Management/Submittals": ("submittals", "admin"),
     "Resource Management/Resource Planning": ("resource_planning", "resource_planning"),
+}
+
+#: Operations whose tool differs from their group's: ``None`` needs no tool (who am I, where
+#: am I installed, what can a webhook carry); a pair is (scope, tool).
+OVERRIDES: Mapping[str, Optional[tuple[Scope, str]]] = {
+    "GET /rest/v1.0/companies": None,
+    "GET /rest/v1.0/webhooks/resources": None,
+    "GET /rest/v1.0/webhooks/resources/api_versions": None,
+    # Listing a company's projects is the company Home (Portfolio) tool's, as the other
+    # project-list endpoints are.
+    "GET /rest/v1.0/companies/{company_id}/projects": (Scope.COMPANY, "home"),
 }
 
 # POST operations that only fetch (Procore offers some searches as POST): read-only.
@@ -186,9 +200,11 @@ def names_project(operation: Mapping[str, Any]) -> bool:
     path = str(operation["path"])
     if "{project_id}" in path or "/projects/{" in path:
         return True
-    for param in operation.get("params") or ():
-        if param["name"] == "project_id" and param.get("required"):
-            return True
+    required = {p["name"] for p in operation.get("params") or () if p.get("required")}
+    if "project_id" in required:
+        # ``company_id`` and ``project_id`` both "required" means either one (webhooks): the
+        # company form is the general one.
+        return "company_id" not in required
     body = operation.get("body") or {}
     return "project_id" in (body.get("required_fields") or ())
 
@@ -211,6 +227,14 @@ def requirement_of(operation: Mapping[str, Any]) -> Optional[Requirement]:
     :raises KeyError: never for catalogue operations; an unknown tag group raises
         :class:`ValueError` naming it
     """
+    key = f"{operation['method']} {operation['path']}"
+    if key in OVERRIDES:
+        override = OVERRIDES[key]
+        if override is None:
+            return None
+        scope, tool = override
+        tools = company_tools() if scope is Scope.COMPANY else project_tools()
+        return Requirement(scope, tool, _level(operation, tools[tool]))
     group = tool_group(str(operation["tag"]))
     if group not in TOOL_GROUPS:
         raise ValueError(f"no tool is known for Procore's tool group {group!r}")

@@ -302,9 +302,10 @@ def build_call(harness: Harness, op: Mapping[str, Any]) -> tuple[str, dict[str, 
     method = op["method"]
     if harness.hand_written(method, probe):
         trailing = re.search(r"\{(\w+)\}$", op["path"])
-        if "/webhooks/hooks/" in op["path"]:
+        if "/webhooks/" in op["path"]:
             query.pop("project_id", None)  # hooks live in the company named by the query
             query["company_id"] = COMPANY
+        if "/webhooks/hooks/" in op["path"]:
             if op["path"].endswith("/triggers/{id}"):
                 args["hook_id"], args["id"] = harness.hook_id(with_trigger=True)
             else:
@@ -424,6 +425,8 @@ def _drop_required(
     if query:
         name = sorted(query)[0]
         return name, {k: v for k, v in query.items() if k != name}, _without(body, name)
+    if op["method"] == "DELETE":
+        return None  # a delete's body is not checked (see the engine's _validate)
     spec = SHAPES["operations"].get(_op_id(op)) or {}
     node = spec.get("request_body")
     if node is not None and isinstance(body, dict):
@@ -474,8 +477,12 @@ def test_every_operation_answers_as_the_spec_says(harness: Harness, op: Mapping[
 
     record = harness.sandbox.requests[-1]
     need = operation_requirements()[_op_id(op)]
-    if need is not None and not harness.hand_written(method, path):
-        assert (record.scope, record.tool, record.level) == (
+    # #11 renames the hand-written tools' ``portfolio`` key to ``home``, the table's name.
+    logged = (record.scope, "home" if record.tool == "portfolio" else record.tool, record.level)
+    if need is None:
+        assert logged == (None, None, None)
+    else:
+        assert logged == (
             need.scope.value,
             need.tool,
             need.level.value,
