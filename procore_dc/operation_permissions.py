@@ -224,8 +224,7 @@ def requirement_of(operation: Mapping[str, Any]) -> Optional[Requirement]:
 
     ``None`` for OAuth's own endpoints, which need no tool.
 
-    :raises KeyError: never for catalogue operations; an unknown tag group raises
-        :class:`ValueError` naming it
+    :raises ValueError: for a tag whose tool group the table does not know
     """
     key = f"{operation['method']} {operation['path']}"
     if key in OVERRIDES:
@@ -240,12 +239,12 @@ def requirement_of(operation: Mapping[str, Any]) -> Optional[Requirement]:
         raise ValueError(f"no tool is known for Procore's tool group {group!r}")
     project_tool, company_tool = TOOL_GROUPS[group]
     if names_project(operation):
-        scope, key, tools = Scope.PROJECT, project_tool, project_tools()
+        scope, tool_key, tools = Scope.PROJECT, project_tool, project_tools()
     else:
-        scope, key, tools = Scope.COMPANY, company_tool, company_tools()
-    if key is None:
+        scope, tool_key, tools = Scope.COMPANY, company_tool, company_tools()
+    if tool_key is None:
         return None
-    return Requirement(scope, key, _level(operation, tools[key]))
+    return Requirement(scope, tool_key, _level(operation, tools[tool_key]))
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ others (and gone after the delete), on one in-process sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Optional
 
 import pytest
@@ -36,7 +36,7 @@ def _collections() -> dict[str, dict[str, Operation]]:
     for op in table.operations():
         if not op.path.startswith("/rest/") or op.kind not in VERBS:
             continue
-        probe = _filled(op.path, {name: 1 for name in ("company_id", "project_id", "id")})
+        probe = _filled(op.path, dict.fromkeys(("company_id", "project_id", "id"), 1))
         if _hand_written(op.method, probe):
             continue
         project = op.requirement is not None and op.requirement.scope.value == "project"
