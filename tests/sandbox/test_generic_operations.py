@@ -356,6 +356,8 @@ def _type_error(value: Any, node: Mapping[str, Any], where: str, depth: int = 0)
     if check is not None and not check(value):
         return wrong
     enum = node.get("enum")
+    if enum and str(enum[0]).startswith("Any value"):
+        enum = None  # a rule written as prose ("Any value present in the Company list ...")
     if enum and kind != "array" and value not in enum:
         return f"{where}: {value!r} not in {enum}"
     if depth > 12:

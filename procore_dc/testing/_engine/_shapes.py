@@ -115,7 +115,7 @@ class Shapes:
         if not self._type_ok(value, node, lenient=True):
             out.append((path, f"must be {_article(kind, node)}"))
             return
-        enum = node.get("enum")
+        enum = _enum(node)
         if enum and kind != "array" and value not in enum and str(value) not in map(str, enum):
             out.append((path, "is not included in the list"))
             return
@@ -182,7 +182,7 @@ class Shapes:
         if hinted is not None and self._type_ok(hinted, node, lenient=False):
             return hinted
         number = _hash(key)
-        enum = [e for e in node.get("enum") or () if e is not None]
+        enum = [e for e in _enum(node) or () if e is not None]
         if enum and kind != "array":
             return enum[number % len(enum)]
         if kind == "array":
@@ -253,6 +253,15 @@ class Shapes:
             if fields is not None:
                 return self.shape(record, fields, key)
         return self.generate(node, key)
+
+
+def _enum(node: Node) -> Optional[list[Any]]:
+    """The node's enum; ``None`` where the spec wrote a rule as prose ("Any value present in
+    the Company list of Units of Measure"), which names no value."""
+    enum = node.get("enum")
+    if enum and len(enum) == 1 and isinstance(enum[0], str) and enum[0].startswith("Any value"):
+        return None
+    return list(enum) if enum else None
 
 
 def _join(path: str, name: str) -> str:
