@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ SCOPE = {"project_id": PROJECT}
 
 
 @pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
-    yield Harness()
+def harness() -> Harness:
+    return Harness()
 
 
 def _client(sandbox: FakeProcore, token: str) -> tuple[Client, dict[str, str]]:
