@@ -17,7 +17,7 @@ request log; the SDK reads the same table. The catalogue is loaded on first use.
 .. code-block:: python
 
     >>> from procore_dc.operation_permissions import requirement_for
-    >>> need = requirement_for("GET", "/rest/v1.0/projects/{project_id}/budget_line_items")
+    >>> need = requirement_for("GET", "/rest/v1.0/budget_line_items/{id}")
     >>> (need.scope.value, need.tool, need.level.value)
     ('project', 'budgeting', 'readonly')
 """
@@ -258,7 +258,7 @@ def operation_requirements() -> Mapping[str, Optional[Requirement]]:
         >>> table = operation_requirements()
         >>> len(table)
         2636
-        >>> table["DELETE /rest/v1.0/projects/{project_id}/rfis/{id}"].level.value
+        >>> table["PATCH /rest/v1.0/projects/{project_id}/rfis/{id}"].level.value
         'standard'
     """
     from procore_dc._catalog import load_catalog
