@@ -174,13 +174,13 @@ _READ_VERBS = ("get ", "list ", "search ", "fetch ", "show ", "retrieve ", "quer
 
 @functools.cache
 def company_tools() -> Mapping[str, Tool]:
-    """Every company tool: :data:`procore_dc.permissions.COMPANY_TOOLS` plus the extras."""
+    """Every company tool: ``procore_dc.permissions.COMPANY_TOOLS`` plus the extras."""
     return {**COMPANY_TOOLS, **EXTRA_COMPANY_TOOLS}
 
 
 @functools.cache
 def project_tools() -> Mapping[str, Tool]:
-    """Every project tool: :data:`procore_dc.permissions.PROJECT_TOOLS` plus the extras."""
+    """Every project tool: ``procore_dc.permissions.PROJECT_TOOLS`` plus the extras."""
     return {**PROJECT_TOOLS, **EXTRA_PROJECT_TOOLS}
 
 

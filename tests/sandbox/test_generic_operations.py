@@ -559,3 +559,15 @@ def test_operations_answer_over_real_http() -> None:
             )
             assert refused.status_code == 422
             assert "punch_item.name" in refused.json()["errors"]
+
+
+def test_the_docs_list_every_path_shaped_operation() -> None:
+    """docs/path_shaped_operations.txt (included by docs/testing.rst) lists exactly the
+    catalogue operations the spec gives no shape."""
+    from pathlib import Path
+
+    listed = Path(__file__).parents[2] / "docs" / "path_shaped_operations.txt"
+    lines = [" ".join(line.split()) for line in listed.read_text().splitlines() if line]
+    expected = [_op_id(op) for op in CATALOGUE if _op_id(op) not in SHAPES["operations"]]
+    assert sorted(lines) == sorted(expected)
+    assert len(lines) == 692
