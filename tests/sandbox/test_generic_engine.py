@@ -251,3 +251,67 @@ def test_binary_answers_are_files(harness: Harness) -> None:
 def test_seed_ids_names_unknown_operations() -> None:
     with pytest.raises(KeyError, match="no operation 'GET /nowhere'"):
         FakeProcore(seed=0).generic.seed_ids("GET /nowhere")
+
+
+# -- scopes, flat paths, operations without a spec shape -----------------------------------------
+
+
+def test_a_record_is_found_by_id_from_a_flat_path(harness: Harness) -> None:
+    made = harness.call("POST", PUNCH, {}, _punch("Flat path"))
+    rid = made.get_json()["id"]
+    # The v1.1 show names the project too: same collection, same record.
+    shown = harness.call("GET", f"/rest/v1.1/punch_items/{rid}", SCOPE, None)
+    assert shown.get_json()["name"] == "Flat path"
+    other = harness.sandbox.data.projects.of(COMPANY)[1]["id"]
+    assert harness.call("GET", f"{PUNCH}/{rid}", {"project_id": other}, None).status_code == 200
+    stranger = harness.sandbox.data.projects.of(COMPANY + 1)[0]["id"]
+    assert harness.call("GET", f"{PUNCH}/{rid}", {"project_id": stranger}, None).status_code == 404
+
+
+def test_malformed_ids_and_foreign_companies_are_not_found(harness: Harness) -> None:
+    assert harness.call("GET", f"{PUNCH}/abc", SCOPE, None).status_code == 404
+    assert harness.call("GET", PUNCH, {"project_id": "abc"}, None).status_code == 404
+    path = f"/rest/v1.0/companies/{COMPANY + 1}/trades"
+    assert harness.call("GET", path, {}, None).status_code == 404
+    assert harness.call("GET", "/rest/v1.0/companies/x/trades", {}, None).status_code == 404
+
+
+def test_a_project_tool_needs_a_project(harness: Harness) -> None:
+    # The body names the project for this create; without it there is none.
+    answer = harness.call("POST", PUNCH, {}, {"punch_item": {"name": "x"}})
+    assert answer.status_code == 400
+    assert "project_id" in answer.get_json()["errors"]
+
+
+def test_filters_match_ids_of_nested_objects_and_lists(harness: Harness) -> None:
+    listed = harness.call("GET", PUNCH, {**SCOPE, "per_page": 100}, None).get_json()
+    target = listed[0]
+    by_creator = {**SCOPE, "filters[created_by]": str(target["created_by"]["id"])}
+    found = harness.call("GET", PUNCH, by_creator, None).get_json()
+    assert target["id"] in [item["id"] for item in found]
+    assignee = target["assignees"][0]["id"] if target["assignees"] else None
+    by_assignee = {**SCOPE, "filters[assignees]": str(assignee), "filters[unknown]": "1"}
+    found = harness.call("GET", PUNCH, by_assignee, None).get_json()
+    assert target["id"] in [item["id"] for item in found]
+    assert all(any(a["id"] == assignee for a in item["assignees"]) for item in found)
+
+
+def test_a_settings_object_is_read_and_written_whole(harness: Harness) -> None:
+    path = f"/rest/v1.0/projects/{PROJECT}/incidents/configuration"
+    before = harness.call("GET", path, {}, None)
+    assert before.status_code == 200
+    assert before.get_json()["project_id"] == PROJECT  # seeded ids point at the sandbox
+    flipped = not before.get_json()["private_by_default"]
+    body = {"configuration": {"private_by_default": flipped}}
+    assert harness.call("PATCH", path, {}, body).status_code == 200
+    assert harness.call("GET", path, {}, None).get_json()["private_by_default"] is flipped
+
+
+def test_an_operation_without_a_spec_shape_answers_what_it_stored(harness: Harness) -> None:
+    base = f"/rest/v2.0/companies/{COMPANY}/projects/{PROJECT}/punch_list/locations"
+    op = harness.sandbox.generic.route_for("GET", base)
+    assert op is not None
+    assert not op.spec
+    listed = harness.call("GET", base, {}, None)
+    assert listed.status_code == 200
+    assert all(set(item) == {"id"} for item in listed.get_json())

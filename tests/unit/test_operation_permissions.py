@@ -53,7 +53,11 @@ def test_the_extras_do_not_shadow_the_catalogue() -> None:
         ("PATCH", "/rest/v1.0/projects/{project_id}/rfis/{id}", ("project", "rfi", "standard")),
         ("GET", "/rest/v1.0/budget_line_items/{id}", ("project", "budgeting", "readonly")),
         ("PATCH", "/rest/v1.0/budget_line_items/{id}", ("project", "budgeting", "standard")),
-        ("GET", "/rest/v1.0/companies/{company_id}/currency_configuration", ("company", "admin", "admin")),
+        (
+            "GET",
+            "/rest/v1.0/companies/{company_id}/currency_configuration",
+            ("company", "admin", "admin"),
+        ),
         ("GET", "/rest/v1.0/companies/{company_id}/projects", ("company", "home", "readonly")),
         ("GET", "/rest/v1.0/webhooks/hooks", ("company", "webhooks_api", "readonly")),
         ("POST", "/rest/v1.0/companies/{company_id}/users", ("company", "directory", "standard")),

@@ -90,7 +90,13 @@ def _classify(
         kind = {"DELETE": "delete", "PATCH": "update", "PUT": "update"}.get(method, "action")
         return kind, id_param, literals
     # A literal last segment: a create on a collection, or an action on a record or collection.
-    after_param = len(segments) >= 2 and _is_param(segments[-2])
+    # ``.../{id}/close`` acts on a record; ``/companies/{company_id}/concierge`` does not: a
+    # parameter that names the company or project is a scope, not a record.
+    after_param = (
+        len(segments) >= 2
+        and _is_param(segments[-2])
+        and not (len(segments) >= 3 and segments[-3] in _SCOPES)
+    )
     joined = "/".join(literals)
     if method == "POST" and (joined in lists or (not after_param and last.endswith("s"))):
         return "create", None, literals
