@@ -83,10 +83,14 @@ def test_generated_values_have_the_stated_types_and_repeat(shapes: Shapes) -> No
     record = shapes.answer({"id": 41}, LINE, "seed:lines:41")
     assert record == shapes.answer({"id": 41}, LINE, "seed:lines:41")
     assert record["id"] == "41"  # a string id in this model
-    assert isinstance(record["amount"], str) and float(record["amount"]) >= 0
-    assert isinstance(record["qty"], float) and isinstance(record["done"], bool)
-    assert record["when"].endswith("Z") and record["tags"][0] in ("a", "b")
-    assert record["grid"] == [[record["grid"][0][0]]] and record["extra"] == {}
+    assert isinstance(record["amount"], str)
+    assert float(record["amount"]) >= 0
+    assert isinstance(record["qty"], float)
+    assert isinstance(record["done"], bool)
+    assert record["when"].endswith("Z")
+    assert record["tags"][0] in ("a", "b")
+    assert record["grid"] == [[record["grid"][0][0]]]
+    assert record["extra"] == {}
     assert record["file"] == "file.pdf"
     assert shapes.validate(record, LINE) == []
 
