@@ -315,3 +315,19 @@ def test_an_operation_without_a_spec_shape_answers_what_it_stored(harness: Harne
     listed = harness.call("GET", base, {}, None)
     assert listed.status_code == 200
     assert all(set(item) == {"id"} for item in listed.get_json())
+
+
+def test_generic_operations_reach_the_hand_written_tools_records(harness: Harness) -> None:
+    rfi = harness.sandbox.data.rfis.of(PROJECT)[5]
+    path = f"/rest/v1.0/projects/{PROJECT}/rfis/{rfi['id']}/recycle"
+    answer = harness.call("PATCH", path, {}, None)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["id"] == rfi["id"]
+    assert answer.get_json()["subject"] == rfi["subject"]
+    submittal = harness.sandbox.data.submittals.of(PROJECT)[3]["id"]
+    path = f"/rest/v1.1/projects/{PROJECT}/submittals/{submittal}"
+    assert harness.call("DELETE", path, {}, None).status_code in (200, 204)
+    assert harness.call("GET", path, {}, None).status_code == 404  # the hand-written show
+    other = harness.sandbox.data.rfis.of(harness.sandbox.data.projects.of(COMPANY + 1)[0]["id"])
+    path = f"/rest/v1.0/projects/{PROJECT}/rfis/{other[0]['id']}/recycle"
+    assert harness.call("PATCH", path, {}, None).status_code == 404
