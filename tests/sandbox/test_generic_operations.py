@@ -107,7 +107,7 @@ class Harness:
         self.client = Client(wsgi)
         self.turns = itertools.count()
         # Enough seeded records per collection for every delete of the module to find one.
-        self.sandbox.generic.world.records.per_partition = 12
+        self.sandbox.generic.world.records.per_partition = 5
 
     def hook_id(self, *, with_trigger: bool) -> Any:
         """A new webhook hook's id (and its trigger's, as a pair, when ``with_trigger``)."""

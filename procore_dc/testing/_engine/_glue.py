@@ -74,7 +74,7 @@ class GenericEngine:
             ids = sandbox.generic.seed_ids(
                 "GET /rest/v1.0/budget_line_items/{id}", project_id=100001)
         """
-        op = next((o for o in route_table().operations() if o.key == operation), None)
+        op = route_table().get(operation)
         if op is None:
             raise KeyError(f"Procore's catalogue has no operation {operation!r}")
         text = {k: str(v) for k, v in params.items()}

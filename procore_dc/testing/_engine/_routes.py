@@ -192,7 +192,9 @@ class RouteTable:
         self._compiled: dict[int, Operation] = {}
         self._lists: Optional[set[str]] = None
         self._root = _Node()
+        self._keys: dict[str, int] = {}
         for index, op in enumerate(catalogue):
+            self._keys[f"{op['method']} {op['path']}"] = index
             if not op["path"].startswith("/rest/"):
                 continue  # OAuth's own endpoints live on the login host, never the API host
             node = self._root
@@ -229,6 +231,11 @@ class RouteTable:
             found = _build_operation(op, shapes.get(f"{op['method']} {op['path']}"), self._lists)
             self._compiled[index] = found
         return found
+
+    def get(self, key: str) -> Optional[Operation]:
+        """The operation ``"METHOD path"`` (as the catalogue spells it), or ``None``."""
+        index = self._keys.get(key)
+        return None if index is None else self.operation(index)
 
     def operations(self) -> list[Operation]:
         """Every operation, compiled (in catalogue order)."""
