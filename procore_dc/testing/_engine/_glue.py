@@ -137,6 +137,9 @@ class GenericEngine:
 
     def _hints(self, company_id: int, project_id: Optional[str]) -> Callable[[str, str, str], Any]:
         data = self.world.data
+        known = any(company["id"] == company_id for company in data.companies)
+        vendors = data.vendors.of(company_id) if known else None
+        users = data.users.of(company_id) if known else None
 
         def hint(name: str, kind: str, key: str) -> Any:
             if kind != "integer":
@@ -152,19 +155,13 @@ class GenericEngine:
             if name == "project_id" and project_id is not None and project_id.isdigit():
                 return int(project_id)
             number = zlib.crc32(key.encode())
-            if name.endswith(_VENDOR_HINTS) or name == "vendor_id":
-                vendors = data.vendors.of(company_id) if company_id in _ids(data) else None
+            if name.endswith(_VENDOR_HINTS):
                 return vendors.id_for(number % len(vendors)) if vendors else None
             if name.endswith(_PERSON_HINTS) or name[:-3] in _PERSON_PARENTS:
-                users = data.users.of(company_id) if company_id in _ids(data) else None
                 return users.id_for(number % len(users)) if users else None
             return None
 
         return hint
-
-
-def _ids(data: Any) -> set[int]:
-    return {company["id"] for company in data.companies}
 
 
 @functools.lru_cache(maxsize=1)
