@@ -15,6 +15,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from procore_dc.operation_permissions import permission_block
 from procore_dc.testing import FakeProcore
 
 
@@ -58,9 +59,23 @@ def main() -> None:
                 headers,
                 seconds,
             )
+            # A generic-engine list: no hand-written handler, shaped by Procore's spec.
+            app = sandbox.create_app(permissions=permission_block("readonly"))
+            sandbox.install(app, 8)
+            token = sandbox.issue_token(app, user_id=None)["access_token"]
+            generic = measure(
+                session,
+                f"{sandbox.api_url}/rest/v1.0/punch_items?project_id=100001&per_page=1",
+                {**headers, "Authorization": f"Bearer {token}"},
+                seconds,
+            )
     print(f"bare werkzeug app (make_server threaded): {bare:8.0f} GETs/s")
     print(f"FakeProcore GET /rest/v1.0/me:            {me:8.0f} GETs/s ({me / bare:.0%} of bare)")
     print(f"FakeProcore GET rfis?per_page=1:          {rfi:8.0f} GETs/s ({rfi / bare:.0%} of bare)")
+    print(
+        f"FakeProcore GET punch_items?per_page=1:   {generic:8.0f} GETs/s "
+        f"({generic / bare:.0%} of bare, {generic / rfi:.0%} of the RFI page)"
+    )
 
 
 if __name__ == "__main__":

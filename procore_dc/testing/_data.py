@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Optional, Union, overload
 from urllib.parse import quote
 
-from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS
+from procore_dc.operation_permissions import company_tools, project_tools
 
 __all__ = [
     "DEFAULT_SIZES",
@@ -297,8 +297,8 @@ class Table(Sequence[Record]):
 
 def _all_tools(level: str) -> dict[str, dict[str, str]]:
     return {
-        "company": {key: level for key in COMPANY_TOOLS if key != "admin" or level == "admin"},
-        "project": dict.fromkeys(PROJECT_TOOLS, level),
+        "company": {key: level for key in company_tools() if key != "admin" or level == "admin"},
+        "project": {key: level for key in project_tools() if key != "admin" or level == "admin"},
     }
 
 

@@ -20,10 +20,12 @@ from werkzeug.wrappers import Request, Response
 from procore_dc._redact import get_logger
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
-from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel
+from procore_dc.operation_permissions import company_tools, project_tools
+from procore_dc.permissions import PermissionLevel
 from procore_dc.testing import _api, _files, _uploads, _webhooks
 from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
+from procore_dc.testing._engine import GenericEngine, route_table
 from procore_dc.testing._errors import shape_error
 from procore_dc.testing._faults import Faults
 from procore_dc.testing._oauth import (
@@ -167,6 +169,8 @@ class FakeProcore:
         self._listeners: dict[str, Listener] = {}
         self._group: Optional[ListenerGroup] = None
         self._api_map, self._login_map = _maps()
+        #: Every catalogue operation no hand-written route serves, shaped by Procore's spec.
+        self.generic = GenericEngine(self.data, self.clock.now, seed)
         companies = self.data.companies
         #: The user ``/oauth/authorize`` approves as (default: the first company's admin).
         self.signed_in_user: Optional[int] = (
@@ -203,6 +207,7 @@ class FakeProcore:
         self._group = ListenerGroup(list(self._listeners.values()))
         self._group.start()
         self.webhooks.start()
+        route_table()  # the catalogue loads once per process, on the first sandbox start
         return self
 
     def stop(self) -> None:
@@ -294,7 +299,7 @@ class FakeProcore:
             }
         checked: dict[str, dict[str, str]] = {"company": {}, "project": {}}
         for scope, tools in permissions.items():
-            catalogue = {"company": COMPANY_TOOLS, "project": PROJECT_TOOLS}.get(scope)
+            catalogue = {"company": company_tools(), "project": project_tools()}.get(scope)
             if catalogue is None:
                 raise ValueError(f"unknown permission scope {scope!r}; use company or project")
             for tool, level in tools.items():
@@ -529,7 +534,11 @@ class FakeProcore:
         try:
             endpoint, args = adapter.match()
         except HTTPException as exc:
-            return _route_error(exc)
+            # Hand-written routes win; every other catalogue operation is the engine's.
+            generic = self.generic.route(request)
+            if generic is None:
+                return _route_error(exc)
+            endpoint, args = generic
         if endpoint is _api.oauth_token:
             # The token endpoint answers on the API host too, credentials in Basic or the body.
             response: Response = self.oauth.token(request)
