@@ -45,6 +45,7 @@ from procore_dc.exceptions import (
     ResponseFormatError,
     TransportError,
 )
+from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
 from procore_dc.rate_limit import RateLimitState
 from procore_dc.retry import (
     RetryPolicy,
@@ -195,6 +196,10 @@ class Session:
     :param user_agent: your app's name and version, put before the SDK's ``User-Agent``
     :param pace: wait for the window to reset when ``X-Rate-Limit-Remaining`` reaches 0
         (default: ``True``)
+    :param rate_budget: a :class:`~procore_dc.rate_budget.RateBudget` shared with other
+        sessions or processes (``LocalRateBudget()``, ``RedisRateLimiter(...)``): each API call
+        takes a permit from it first and feeds it the response's rate-limit headers (default:
+        ``None``, only this session's own state)
     :raises ConfigurationError: for a bad company id, timeout or user agent
 
     .. code-block:: python
@@ -218,6 +223,7 @@ class Session:
         requests_session: Optional[requests.Session] = None,
         user_agent: Optional[str] = None,
         pace: bool = True,
+        rate_budget: Optional[RateBudget] = None,
     ) -> None:
         environment = getattr(auth, "environment", None)
         if not callable(auth) or not isinstance(environment, Environment):
@@ -245,6 +251,8 @@ class Session:
         """The default timeout per attempt."""
         self.pace = bool(pace)
         """Whether calls wait for the window to reset when no requests are left."""
+        self.rate_budget = check_budget(rate_budget)
+        """The shared :class:`~procore_dc.rate_budget.RateBudget`, or ``None``."""
         self.rate_limit = RateLimitState()
         """What Procore last said about the rate limit (shared by :meth:`with_company` views)."""
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
@@ -406,6 +414,7 @@ class Session:
         begin_call(method, url)
         if self.pace:
             self._wait_for_window()
+        scope = self._take_permit(prepared)
         http = self.requests_session
         settings = http.merge_environment_settings(url, {}, True, None, None)
         try:
@@ -419,6 +428,8 @@ class Session:
                 finally:
                     end_resume()
                 self.rate_limit.update(response.headers)
+                if scope is not None:
+                    self.rate_budget.observe(scope, response.headers)  # type: ignore[union-attr]
                 if stream:
                     break
                 try:
@@ -442,6 +453,20 @@ class Session:
             ) from exc
         log_attempt(str(response.status_code))
         return response
+
+    def _take_permit(self, prepared: requests.PreparedRequest) -> Optional[BudgetScope]:
+        """Wait for a permit from the shared budget; only calls that carry our token count."""
+        budget = self.rate_budget
+        if budget is None or "Authorization" not in prepared.headers:
+            return None
+        scope = BudgetScope.for_request(self.auth, prepared.headers.get("Procore-Company-Id"))
+        while True:
+            wait = budget.take(scope)
+            if wait <= 0:
+                return scope
+            # Raises RateLimitError instead of sleeping past RetryPolicy.max_wait.
+            self.retry.plan(wait, reason="the shared rate budget")
+            self.retry.do_sleep(wait)
 
     def _wait_for_window(self) -> None:
         if self.rate_limit.remaining != 0:
