@@ -79,11 +79,13 @@ class BudgetScope:
         ``"user"`` for a user token (sessions of different users then share one budget: safe,
         but slower than needed).
         """
-        owner = getattr(auth.store, "key", None)
+        owner = getattr(getattr(auth, "store", None), "key", None)
         if not isinstance(owner, str):
             owner = "dmsa" if auth.requires_company_id else "user"
         company = int(company_id) if company_id and company_id.strip().isdigit() else None
-        return cls(app=auth.client_id, owner=owner, company_id=company)
+        # The session accepts any auth callable with an environment; not all name an app.
+        app = getattr(auth, "client_id", None)
+        return cls(app=app if isinstance(app, str) else "-", owner=owner, company_id=company)
 
 
 @runtime_checkable
