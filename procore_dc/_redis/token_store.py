@@ -46,6 +46,16 @@ redis.call('DEL', KEYS[2])
 return 1
 """
 
+# KEYS: token hash, renewing hash, fence counter. Keeps a fresh fence as a tombstone, so that
+# a renewal begun before the delete cannot bring the token back.
+_DELETE = """
+local fence = redis.call('INCR', KEYS[3])
+redis.call('HDEL', KEYS[1], 'data')
+redis.call('HSET', KEYS[1], 'fence', fence)
+redis.call('DEL', KEYS[2])
+return fence
+"""
+
 # KEYS: renewing hash. ARGV: refresh-token fingerprint, fence.
 # Returns 0 when an earlier holder began spending the same refresh token and never finished.
 _BEGIN = """
@@ -124,6 +134,7 @@ class RedisTokenStore:
         self._fence_key = f"{base}:fence"
         self._renewing_key = f"{base}:renewing"
         self._save = self.redis.register_script(_SAVE)
+        self._forget = self.redis.register_script(_DELETE)
         self._begin = self.redis.register_script(_BEGIN)
         self._acquire = self.redis.register_script(ACQUIRE)
         self._extend = self.redis.register_script(EXTEND)
@@ -182,15 +193,8 @@ class RedisTokenStore:
 
     def delete(self) -> None:
         """Forget the token; a renewal still in flight elsewhere can no longer save."""
-        keys = (self._token_key, self._renewing_key)
-
-        def forget() -> None:
-            with self.redis.pipeline() as pipe:
-                pipe.delete(*keys)
-                pipe.incr(self._fence_key)
-                pipe.execute()
-
-        if self._redis("delete the token", forget) is _FELL_BACK:
+        keys = [self._token_key, self._renewing_key, self._fence_key]
+        if self._redis("delete the token", lambda: self._forget(keys)) is _FELL_BACK:
             assert self.fallback is not None
             self.fallback.delete()
 
