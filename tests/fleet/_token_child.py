@@ -3,8 +3,9 @@
 argv[1] is JSON: kind ("service"/"user"), urls, credentials, the sandbox clock offset, the
 Redis URL, the store key, the lease ttl, the thread count and a mode:
 
-- "work": print "ready", wait for "go" on stdin, then each thread gets a valid token and makes
-  one API call; print the outcomes as a JSON list ("ok" or the exception's class name);
+- "work": print "ready"; then for each line "go <clock offset>" on stdin, each thread makes
+  one API call (getting a valid token first); print the outcomes as a JSON list ("ok" or the
+  exception's class name);
 - "hold": take the renewal lease, print "holding", and wait to be killed;
 - "die_in_save": like "work", but the process SIGKILLs itself when the renewed token is about
   to be saved (after the token request was answered).
@@ -33,14 +34,16 @@ class DyingStore(RedisTokenStore):
 
 def main() -> None:
     args: dict[str, Any] = json.loads(sys.argv[1])
-    offset = timedelta(seconds=args["offset"])
+    # The sandbox clock runs ahead of the wall clock by `offset`; each round's line on stdin
+    # carries the current offset (the test moves the sandbox clock between rounds).
+    offset = [timedelta(seconds=args["offset"])]
     klass = DyingStore if args["mode"] == "die_in_save" else RedisTokenStore
     store = klass(args["redis"], key=args["key"], lease_ttl=args["lease_ttl"])
     env = Environment.local(args["api_url"], login_url=args["login_url"])
     common: dict[str, Any] = {
         "environment": env,
         "store": store,
-        "clock": lambda: datetime.now(timezone.utc) + offset,
+        "clock": lambda: datetime.now(timezone.utc) + offset[0],
     }
     auth: AuthStrategy
     if args["kind"] == "service":
@@ -65,14 +68,20 @@ def main() -> None:
         with lock:
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=work) for _ in range(args["threads"])]
     print("ready", flush=True)
-    sys.stdin.readline()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    print(json.dumps(sorted(outcomes)), flush=True)
+    # One round per line on stdin (until it closes): every thread makes one call.
+    while True:
+        line = sys.stdin.readline().split()
+        if not line:
+            break
+        offset[0] = timedelta(seconds=float(line[1]))
+        outcomes.clear()
+        threads = [threading.Thread(target=work) for _ in range(args["threads"])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(json.dumps(sorted(outcomes)), flush=True)
 
 
 if __name__ == "__main__":
