@@ -93,8 +93,8 @@ class WorkLease:
     expires_at: float
     _leases: WorkLeases = attrs.field(repr=False)
     _holder: str = attrs.field(repr=False)
-    _heartbeat: Optional[Heartbeat] = attrs.field(default=None, repr=False)
-    finished: bool = False
+    _heartbeat: Optional[Heartbeat] = attrs.field(default=None, init=False, repr=False)
+    finished: bool = attrs.field(default=False, init=False)
 
     def renew(self) -> None:
         """Extend the lease by its ttl.
