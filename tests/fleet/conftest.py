@@ -16,13 +16,10 @@ from typing import Any, Optional
 
 import pytest
 
-redis = pytest.importorskip("redis", reason="redis-py is not installed (extra 'redis')")
-
+#: Each test module starts with ``pytest.importorskip("redis", reason=NO_REDIS_PY)``.
+NO_REDIS_PY = "redis-py is not installed: pip install -e '.[redis]' (the test extra has it)"
+NO_SERVER = "redis-server is not installed: apt-get install redis-server (.ci/run does)"
 SERVER = shutil.which("redis-server")
-if SERVER is None:  # pragma: no cover - depends on the machine
-    pytest.skip(
-        "redis-server is not installed (apt-get install redis-server)", allow_module_level=True
-    )
 
 
 def free_port() -> int:
@@ -42,6 +39,8 @@ class RedisServer:
         self.process: Optional[subprocess.Popen[bytes]] = None
 
     def start(self) -> None:
+        import redis
+
         assert SERVER is not None
         persistence = (
             ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
@@ -87,12 +86,16 @@ class RedisServer:
         self.start()
 
     def client(self) -> Any:
+        import redis
+
         return redis.Redis(port=self.port)
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A volatile redis-server (no persistence), as most caches run."""
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
     server = RedisServer(tmp_path, persistent=False)
     server.start()
     try:
@@ -104,6 +107,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server with the AOF on and fsync on every write."""
+    if SERVER is None:
+        pytest.skip(NO_SERVER)
     server = RedisServer(tmp_path, persistent=True)
     server.start()
     try:

@@ -22,9 +22,13 @@ from typing import Any
 
 import pytest
 
-from procore_dc import ServiceAccountAuth
-from procore_dc.redis import RedisTokenStore, WorkLeases
-from procore_dc.testing import FakeProcore, RateLimits
+from .conftest import NO_REDIS_PY
+
+redis = pytest.importorskip("redis", reason=NO_REDIS_PY)
+
+from procore_dc import ServiceAccountAuth  # noqa: E402
+from procore_dc.redis import RedisTokenStore, WorkLeases  # noqa: E402
+from procore_dc.testing import FakeProcore, RateLimits  # noqa: E402
 
 CHILD = str(Path(__file__).with_name("_fleet_child.py"))
 PROCESSES = 8

@@ -11,14 +11,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 import pytest
-import redis
 
-from procore_dc import ConfigurationError, LeaseLostError, MemoryTokenStore, Token, TransportError
-from procore_dc._redis.client import connect, describe, translated, warn_if_volatile
-from procore_dc.rate_budget import PROBE_WAIT, BudgetScope, LocalRateBudget
-from procore_dc.redis import RedisRateLimiter, RedisTokenStore, WorkLeases, WorkUnit
+from .conftest import NO_REDIS_PY
 
-from .conftest import free_port
+redis = pytest.importorskip("redis", reason=NO_REDIS_PY)
+
+
+from procore_dc import ConfigurationError, LeaseLostError, MemoryTokenStore, Token, TransportError  # noqa: E402
+from procore_dc._redis.client import connect, describe, translated, warn_if_volatile  # noqa: E402
+from procore_dc.rate_budget import PROBE_WAIT, BudgetScope, LocalRateBudget  # noqa: E402
+from procore_dc.redis import RedisRateLimiter, RedisTokenStore, WorkLeases, WorkUnit  # noqa: E402
+
+from .conftest import free_port  # noqa: E402
 
 NOWHERE = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
 

@@ -21,9 +21,13 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from procore_dc import AuthStrategy, ServiceAccountAuth, UserLevelAuth
-from procore_dc.redis import RedisTokenStore
-from procore_dc.testing import FakeProcore
+from .conftest import NO_REDIS_PY
+
+redis = pytest.importorskip("redis", reason=NO_REDIS_PY)
+
+from procore_dc import AuthStrategy, ServiceAccountAuth, UserLevelAuth  # noqa: E402
+from procore_dc.redis import RedisTokenStore  # noqa: E402
+from procore_dc.testing import FakeProcore  # noqa: E402
 
 CHILD = str(Path(__file__).with_name("_token_child.py"))
 PROCESSES = 8
