@@ -91,27 +91,24 @@ class RedisServer:
         return redis.Redis(port=self.port)
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A volatile redis-server (no persistence), as most caches run."""
+def running(folder: Path, *, persistent: bool) -> Iterator[RedisServer]:
     if SERVER is None:
         pytest.skip(NO_SERVER)
-    server = RedisServer(tmp_path, persistent=False)
+    server = RedisServer(folder, persistent=persistent)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A volatile redis-server (no persistence), as most caches run."""
+    yield from running(tmp_path, persistent=False)
 
 
 @pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server with the AOF on and fsync on every write."""
-    if SERVER is None:
-        pytest.skip(NO_SERVER)
-    server = RedisServer(tmp_path, persistent=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(tmp_path, persistent=True)
