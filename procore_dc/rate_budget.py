@@ -18,7 +18,8 @@ The rules, the same in both implementations:
 - windows are told apart by their ``Limit``; a request needs a permit in every known window;
 - within a window the budget only goes down: ``remaining = min(ours, Procore's)``, since ours
   already counts the permits in flight;
-- at its ``Reset`` a window starts again full; answers from the old window are ignored;
+- at its ``Reset`` a window starts again full, less the permits taken in its last ``LATE``
+  second (they may arrive after the reset); answers from the old window are ignored;
 - before any header was seen, one request at a time probes (others wait ``probe_wait``);
 - with no permit left the answer is the time until ``Reset`` plus ``margin``.
 """
@@ -44,6 +45,9 @@ __all__ = ["BudgetScope", "LocalRateBudget", "RateBudget"]
 PROBE_WAIT = 0.05
 #: Seconds a probe permit is held before another is handed out without an answer.
 PROBE_TTL = 2.0
+#: A permit taken this close to a window's reset may reach Procore after it, and count in the
+#: next window: the next window starts with that many permits fewer.
+LATE = 1.0
 
 
 @attrs.frozen
@@ -111,6 +115,7 @@ class _Window:
     remaining: int
     reset: Optional[float]  # None: rolled over at `rolled_from`, the new reset not yet seen
     rolled_from: float = 0.0
+    late: int = 0  # permits taken within LATE of the reset
 
 
 @attrs.define
@@ -160,7 +165,7 @@ class LocalRateBudget:
             for window in state.windows.values():
                 if window.reset is not None and now >= window.reset:
                     window.rolled_from, window.reset = window.reset, None
-                    window.remaining = window.limit
+                    window.remaining, window.late = window.limit - window.late, 0
                 if window.remaining <= 0:
                     left = PROBE_WAIT if window.reset is None else window.reset - now
                     wait = max(wait, left + self.margin)
@@ -168,6 +173,8 @@ class LocalRateBudget:
                 return wait
             for window in state.windows.values():
                 window.remaining -= 1
+                if window.reset is not None and window.reset - now <= LATE:
+                    window.late += 1
             return 0.0
 
     def observe(self, scope: BudgetScope, headers: Mapping[str, str]) -> None:

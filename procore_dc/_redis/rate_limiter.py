@@ -8,19 +8,20 @@ from typing import Any, Optional
 from procore_dc._headers import parse_rate_limit_headers
 from procore_dc._redis.client import connect, describe, log, translated
 from procore_dc.exceptions import ConfigurationError, TransportError
-from procore_dc.rate_budget import PROBE_TTL, PROBE_WAIT, BudgetScope, RateBudget
+from procore_dc.rate_budget import LATE, PROBE_TTL, PROBE_WAIT, BudgetScope, RateBudget
 
 __all__ = ["RedisRateLimiter"]
 
 # A scope's hash: `limits` ("25,3600"), and per limit L: `rem:L` (permits left), `reset:L`
-# (ms, 0 once rolled over), `from:L` (the reset it rolled over from); `probe` (ms).
+# (ms, 0 once rolled over), `from:L` (the reset it rolled over from), `late:L` (permits taken
+# within LATE of the reset, which the next window starts without); `probe` (ms).
 # Times are Redis TIME, so every host measures windows on the same clock.
 _NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS: scope hash. ARGV: margin ms, probe wait ms, probe ttl ms, key ttl ms.
+# KEYS: scope hash. ARGV: margin ms, probe wait ms, probe ttl ms, key ttl ms, late ms.
 # Returns 0 when a permit was taken, else the ms to wait.
 _TAKE = (
     _NOW
@@ -40,19 +41,25 @@ for l in string.gmatch(limits, '[^,]+') do
   local rem = tonumber(redis.call('HGET', KEYS[1], 'rem:' .. l))
   local reset = tonumber(redis.call('HGET', KEYS[1], 'reset:' .. l))
   if reset > 0 and now >= reset then
-    redis.call('HSET', KEYS[1], 'from:' .. l, reset, 'reset:' .. l, 0, 'rem:' .. l, l)
+    rem = tonumber(l) - tonumber(redis.call('HGET', KEYS[1], 'late:' .. l) or '0')
+    redis.call('HSET', KEYS[1], 'from:' .. l, reset, 'reset:' .. l, 0, 'rem:' .. l, rem)
+    redis.call('HSET', KEYS[1], 'late:' .. l, 0)
     reset = 0
-    rem = tonumber(l)
   end
   if rem <= 0 then
     local left = tonumber(ARGV[2])
     if reset > 0 then left = reset - now end
     wait = math.max(wait, left + tonumber(ARGV[1]))
   end
-  names[#names + 1] = l
+  names[#names + 1] = {l, reset}
 end
 if wait > 0 then return wait end
-for _, l in ipairs(names) do redis.call('HINCRBY', KEYS[1], 'rem:' .. l, -1) end
+for _, w in ipairs(names) do
+  redis.call('HINCRBY', KEYS[1], 'rem:' .. w[1], -1)
+  if w[2] > 0 and w[2] - now <= tonumber(ARGV[5]) then
+    redis.call('HINCRBY', KEYS[1], 'late:' .. w[1], 1)
+  end
+end
 return 0
 """
 )
@@ -153,7 +160,7 @@ class RedisRateLimiter:
         args = [int(self.margin * 1000), int(PROBE_WAIT * 1000), int(PROBE_TTL * 1000)]
         try:
             with translated(self.redis, "take a rate-limit permit"):
-                waited = self._take([self.key(scope)], [*args, _KEY_TTL_MS])
+                waited = self._take([self.key(scope)], [*args, _KEY_TTL_MS, int(LATE * 1000)])
         except TransportError:
             if self.fallback is None:
                 raise

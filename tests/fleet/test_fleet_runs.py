@@ -106,8 +106,10 @@ def test_a_fleet_sharing_the_budget_gets_no_429_and_one_without_it_does(
     assert shared == [{"ok": each, "errors": []}] * PROCESSES
     assert with_budget == {200: PROCESSES * each}  # not one 429
     assert without_budget[429] > 0  # 40 requests in a burst against 25 per window
-    # The retry policy waits out Retry-After, so those calls still succeed, later.
-    assert [child["ok"] for child in alone] == [each] * PROCESSES
+    # The retry policy waits out Retry-After, so most of those calls still succeed, later; a
+    # call refused again after its retries is a RateLimitError, never anything else.
+    assert sum(child["ok"] + len(child["errors"]) for child in alone) == PROCESSES * each
+    assert {error for child in alone for error in child["errors"]} <= {"RateLimitError"}
 
 
 def test_redis_restarted_mid_run_loses_no_token_and_does_every_unit_once(

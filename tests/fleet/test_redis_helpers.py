@@ -262,6 +262,18 @@ def test_a_window_rolls_over_on_redis_time(redis_server: Any) -> None:
     assert 3 < budget.take(SCOPE) <= 6
 
 
+def test_permits_taken_just_before_a_reset_count_against_the_next_window(
+    redis_server: Any,
+) -> None:
+    budget = RedisRateLimiter(redis_server.url, margin=0.0)
+    reset = int(time.time()) + 1  # within a second: every permit now is "late"
+    budget.observe(SCOPE, limits(3, 3, reset))
+    assert [budget.take(SCOPE) for _ in range(2)] == [0.0, 0.0]
+    time.sleep(max(0.0, reset - time.time()) + 0.05)
+    assert budget.take(SCOPE) == 0.0  # the new window: 3 less the 2 late ones
+    assert budget.take(SCOPE) == PROBE_WAIT
+
+
 def test_many_threads_never_take_more_permits_than_there_are(redis_server: Any) -> None:
     budget = RedisRateLimiter(redis_server.url)
     budget.observe(SCOPE, limits(25, 25, time.time() + 60))

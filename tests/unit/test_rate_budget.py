@@ -103,6 +103,18 @@ def test_a_window_rolls_over_at_reset_and_ignores_late_answers() -> None:
     assert budget.take(SCOPE) == 0.0
 
 
+def test_permits_taken_just_before_a_reset_count_against_the_next_window() -> None:
+    clock = Clock()
+    budget = LocalRateBudget(clock=clock, margin=0.0)
+    budget.observe(SCOPE, headers(25, 10, T0 + 10))
+    clock.now = T0 + 9.5  # within LATE of the reset: these may reach Procore after it
+    assert [budget.take(SCOPE) for _ in range(2)] == [0.0, 0.0]
+    clock.now = T0 + 10
+    taken = [budget.take(SCOPE) for _ in range(24)]
+    assert taken[:23] == [0.0] * 23  # 25 less the 2 that may land in this window
+    assert taken[23] == PROBE_WAIT
+
+
 def test_a_rolled_window_that_runs_dry_waits_for_its_new_reset() -> None:
     clock = Clock()
     budget = LocalRateBudget(clock=clock, margin=0.0)
