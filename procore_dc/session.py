@@ -428,8 +428,8 @@ class Session:
                 finally:
                     end_resume()
                 self.rate_limit.update(response.headers)
-                if scope is not None:
-                    self.rate_budget.observe(scope, response.headers)  # type: ignore[union-attr]
+                if scope is not None and self.rate_budget is not None:
+                    self.rate_budget.observe(scope, response.headers)
                 if stream:
                     break
                 try:

@@ -171,7 +171,9 @@ class RedisRateLimiter:
     def observe(self, scope: BudgetScope, headers: Mapping[str, str]) -> None:
         """Fold one response's ``X-Rate-Limit-*`` headers into the shared windows.
 
-        :raises TransportError: when Redis is unreachable and there is no fallback
+        Never raises for an unreachable Redis (a WARNING instead): the response it describes
+        has arrived, and a call that succeeded must not be reported as failed (a caller might
+        send a POST again). The next answer carries the same headers.
         """
         seen = parse_rate_limit_headers(headers)
         if seen.limit is None or seen.remaining is None or seen.reset_at is None:
@@ -181,7 +183,8 @@ class RedisRateLimiter:
         try:
             with translated(self.redis, "share the rate-limit headers"):
                 self._observe([self.key(scope)], [*args, _KEY_TTL_MS])
-        except TransportError:
-            if self.fallback is None:
-                raise
-            self.fallback.observe(scope, headers)
+        except TransportError as exc:
+            if self.fallback is not None:
+                self.fallback.observe(scope, headers)
+            else:
+                log.warning("%r: could not share the rate-limit headers (%s)", self, exc)
