@@ -1,7 +1,9 @@
 """The Redis connection every coordination helper shares, and its failure semantics.
 
-- :func:`connect` accepts a ``redis.Redis`` client or a URL; a URL gets a client that retries a
-  dropped connection for a few seconds, so a Redis restart is ridden out rather than reported.
+- :func:`connect` accepts a ``redis.Redis`` client or a URL. :func:`call` rides out an outage
+  of up to ``OUTAGE_SECONDS`` (a restart) for clients made from a URL, retrying with backoff;
+  a client you pass in keeps its own retry settings. Every script is idempotent, so a retry
+  after a dropped answer is safe.
 - :func:`translated` turns redis-py errors into the SDK's: unreachable or timing out is a
   :class:`~procore_dc.exceptions.TransportError`, refused credentials or a bad answer a
   :class:`~procore_dc.exceptions.ConfigurationError`.
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+import weakref
 from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any, Callable, TypeVar, Union
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -24,7 +28,17 @@ from redis.retry import Retry
 from procore_dc._redact import get_logger, redact_url
 from procore_dc.exceptions import ConfigurationError, TransportError
 
-__all__ = ["RedisLike", "connect", "describe", "server_time", "translated", "warn_if_volatile"]
+__all__ = [
+    "RedisLike",
+    "call",
+    "connect",
+    "describe",
+    "server_time",
+    "translated",
+    "warn_if_volatile",
+]
+
+T = TypeVar("T")
 
 log = get_logger("procore_dc.redis")
 
@@ -34,6 +48,11 @@ RedisLike = Union["redis.Redis", str]
 #: A client made from a URL retries a broken connection this many times (backoff up to 1 s
 #: each), which covers a restart of a few seconds.
 URL_RETRIES = 8
+#: How long :func:`call` keeps retrying an unreachable Redis for a client made from a URL.
+OUTAGE_SECONDS = 6.0
+
+# Clients made by connect(): the ones whose outage policy is ours to set.
+_OURS: weakref.WeakSet[redis.Redis] = weakref.WeakSet()
 
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
@@ -48,7 +67,7 @@ def connect(target: Any) -> redis.Redis:
         return target
     if isinstance(target, str):
         try:
-            return redis.Redis.from_url(
+            client = redis.Redis.from_url(
                 target,
                 retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), URL_RETRIES),
                 retry_on_error=[redis.ConnectionError, redis.TimeoutError],
@@ -60,6 +79,8 @@ def connect(target: Any) -> redis.Redis:
             raise ConfigurationError(
                 f"cannot use the Redis URL {redact_url(target)!r}: {exc}"
             ) from None
+        _OURS.add(client)
+        return client
     raise ConfigurationError(
         f"expected a redis.Redis client or a redis:// URL, got {type(target).__name__}"
     )
@@ -89,6 +110,28 @@ def translated(client: redis.Redis, what: str) -> Iterator[None]:
         raise ConfigurationError(
             f"{what}: Redis at {describe(client)} answered {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def call(client: redis.Redis, what: str, operation: Callable[[], T]) -> T:
+    """Run ``operation`` with the SDK's errors; ride out a short outage on our own clients.
+
+    Older redis-py versions (the ones Python 3.9 gets) connect outside their retry loop, so
+    the retry is here, for every version alike.
+    """
+    deadline = time.monotonic() + (OUTAGE_SECONDS if client in _OURS else 0.0)
+    delay = 0.05
+    with translated(client, what):
+        while True:
+            try:
+                return operation()
+            except redis.AuthenticationError:
+                raise
+            except (redis.ConnectionError, redis.TimeoutError):
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.debug("Redis at %s is unreachable; trying again", describe(client))
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
 
 
 def server_time(client: redis.Redis) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from procore_dc._headers import parse_rate_limit_headers
-from procore_dc._redis.client import connect, describe, log, translated
+from procore_dc._redis.client import call, connect, describe, log
 from procore_dc.exceptions import ConfigurationError, TransportError
 from procore_dc.rate_budget import LATE, PROBE_TTL, PROBE_WAIT, BudgetScope, RateBudget
 
@@ -159,8 +159,11 @@ class RedisRateLimiter:
         """
         args = [int(self.margin * 1000), int(PROBE_WAIT * 1000), int(PROBE_TTL * 1000)]
         try:
-            with translated(self.redis, "take a rate-limit permit"):
-                waited = self._take([self.key(scope)], [*args, _KEY_TTL_MS, int(LATE * 1000)])
+            waited = call(
+                self.redis,
+                "take a rate-limit permit",
+                lambda: self._take([self.key(scope)], [*args, _KEY_TTL_MS, int(LATE * 1000)]),
+            )
         except TransportError:
             if self.fallback is None:
                 raise
@@ -181,8 +184,11 @@ class RedisRateLimiter:
         else:
             args = [seen.limit, seen.remaining, int(seen.reset_at.timestamp() * 1000)]
         try:
-            with translated(self.redis, "share the rate-limit headers"):
-                self._observe([self.key(scope)], [*args, _KEY_TTL_MS])
+            call(
+                self.redis,
+                "share the rate-limit headers",
+                lambda: self._observe([self.key(scope)], [*args, _KEY_TTL_MS]),
+            )
         except TransportError as exc:
             if self.fallback is not None:
                 self.fallback.observe(scope, headers)

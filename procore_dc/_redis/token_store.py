@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, TypeVar
 import attrs
 import redis
 
-from procore_dc._redis.client import connect, describe, log, translated, warn_if_volatile
+from procore_dc._redis.client import call, connect, describe, log, warn_if_volatile
 from procore_dc._redis.lease import (
     ACQUIRE,
     EXTEND,
@@ -256,14 +256,16 @@ class RedisTokenStore:
 
     # -- machinery -------------------------------------------------------------------------
 
-    def _redis(self, what: str, call: Callable[[], T]) -> Any:
-        """Run ``call``; on an unreachable Redis use the fallback (returns ``_FELL_BACK``)."""
+    def _check_persistence(self) -> None:
+        warn_if_volatile(self.redis)
+        self._checked = True
+
+    def _redis(self, what: str, operation: Callable[[], T]) -> Any:
+        """Run ``operation``; on an unreachable Redis use the fallback (returns ``_FELL_BACK``)."""
         try:
-            with translated(self.redis, what):
-                if not self._checked:
-                    warn_if_volatile(self.redis)
-                    self._checked = True
-                return call()
+            if not self._checked:
+                call(self.redis, "read the persistence settings", self._check_persistence)
+            return call(self.redis, what, operation)
         except TransportError:
             if self.fallback is None:
                 raise

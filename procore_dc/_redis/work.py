@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import attrs
 
-from procore_dc._redis.client import connect, describe, server_time, translated
+from procore_dc._redis.client import call, connect, describe, server_time
 from procore_dc._redis.lease import EXTEND, RELEASE, Heartbeat, new_holder_id
 from procore_dc.exceptions import ConfigurationError, LeaseLostError
 
@@ -189,8 +189,8 @@ class WorkLeases:
             raise ConfigurationError(f"expected a WorkUnit, got {type(unit).__name__}")
         holder = new_holder_id()
         keys = [self._lease_key(unit), f"{self._base}:fence", f"{self._base}:done"]
-        with translated(self.redis, f"claim {unit.name}"):
-            fence, expires = self._claim(keys, [holder, int(self.ttl * 1000), unit.name])
+        args: list[Any] = [holder, int(self.ttl * 1000), unit.name]
+        fence, expires = call(self.redis, f"claim {unit.name}", lambda: self._claim(keys, args))
         if not fence:
             return None
         return WorkLease(unit, int(fence), int(expires) / 1000.0, self, holder)
@@ -205,24 +205,25 @@ class WorkLeases:
 
     def is_done(self, unit: WorkUnit) -> bool:
         """Whether ``unit`` was completed in this run."""
-        with translated(self.redis, "read the done units"):
-            return bool(self.redis.sismember(f"{self._base}:done", unit.name))
+        key = f"{self._base}:done"
+        return bool(
+            call(self.redis, "read the done units", lambda: self.redis.sismember(key, unit.name))
+        )
 
     def done(self) -> set[str]:
         """The names of the units completed in this run."""
-        with translated(self.redis, "read the done units"):
-            names = self.redis.smembers(f"{self._base}:done")
+        key = f"{self._base}:done"
+        names = call(self.redis, "read the done units", lambda: self.redis.smembers(key))
         return {n.decode() if isinstance(n, bytes) else str(n) for n in names}
 
     def now(self) -> float:
         """Redis's clock, in epoch seconds: the one leases are measured on."""
-        with translated(self.redis, "read the Redis clock"):
-            return server_time(self.redis)
+        return call(self.redis, "read the Redis clock", lambda: server_time(self.redis))
 
     def forget(self) -> None:
         """Forget which units this run completed (start the run again)."""
-        with translated(self.redis, "forget the run"):
-            self.redis.delete(f"{self._base}:done", f"{self._base}:done:by")
+        keys = (f"{self._base}:done", f"{self._base}:done:by")
+        call(self.redis, "forget the run", lambda: self.redis.delete(*keys))
 
     # -- used by WorkLease ------------------------------------------------------------------
 
@@ -230,14 +231,17 @@ class WorkLeases:
         return f"{self._base}:lease:{unit.name}"
 
     def _extend_lease(self, lease: WorkLease) -> bool:
-        with translated(self.redis, f"renew the lease on {lease.unit.name}"):
-            key = self._lease_key(lease.unit)
-            return bool(self._extend([key], [lease._holder, int(self.ttl * 1000)]))
+        keys = [self._lease_key(lease.unit)]
+        args: list[Any] = [lease._holder, int(self.ttl * 1000)]
+        what = f"renew the lease on {lease.unit.name}"
+        return bool(call(self.redis, what, lambda: self._extend(keys, args)))
 
     def _complete(self, lease: WorkLease) -> None:
         keys = [self._lease_key(lease.unit), f"{self._base}:done", f"{self._base}:done:by"]
-        with translated(self.redis, f"complete {lease.unit.name}"):
-            ok = self._complete_script(keys, [lease._holder, lease.unit.name])
+        args = [lease._holder, lease.unit.name]
+        ok = call(
+            self.redis, f"complete {lease.unit.name}", lambda: self._complete_script(keys, args)
+        )
         if not ok:
             raise LeaseLostError(
                 f"the lease on {lease.unit.name} expired or was taken over before the unit "
@@ -245,5 +249,5 @@ class WorkLeases:
             )
 
     def _release(self, lease: WorkLease) -> None:
-        with translated(self.redis, f"release {lease.unit.name}"):
-            self._release_script([self._lease_key(lease.unit)], [lease._holder])
+        keys, args = [self._lease_key(lease.unit)], [lease._holder]
+        call(self.redis, f"release {lease.unit.name}", lambda: self._release_script(keys, args))
