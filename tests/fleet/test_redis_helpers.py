@@ -387,3 +387,44 @@ def test_bad_work_arguments(redis_server: Any) -> None:
         WorkLeases(redis_server.url, run="r", ttl=0)
     with pytest.raises(ConfigurationError, match="WorkUnit"):
         WorkLeases(redis_server.url, run="r").claim((8, 42))  # type: ignore[arg-type]
+
+
+# -- restarts -------------------------------------------------------------------------------
+
+
+def test_a_client_from_a_url_rides_out_a_restart_and_the_token_survives_on_disk(
+    persistent_redis: Any,
+) -> None:
+    store = RedisTokenStore(persistent_redis.url, key="k")
+    store.save(token())
+    persistent_redis.stop()
+    restart = threading.Timer(0.5, persistent_redis.start)
+    restart.start()
+    try:
+        assert store.load() == token()  # waited for the restart instead of raising
+    finally:
+        restart.join()
+
+
+def test_without_persistence_a_restart_loses_the_token_and_a_dmsa_fetches_one_again(
+    redis_server: Any,
+) -> None:
+    from procore_dc import ServiceAccountAuth
+    from procore_dc.testing import FakeProcore
+
+    with FakeProcore(seed=0, rate_limits=None) as sandbox:
+        app = sandbox.default_app
+
+        def auth() -> ServiceAccountAuth:
+            store = RedisTokenStore(redis_server.url, key="k")
+            return ServiceAccountAuth(
+                app.client_id, app.client_secret, environment=sandbox.environment, store=store
+            )
+
+        first = auth().ensure_valid()
+        redis_server.restart()
+        assert RedisTokenStore(redis_server.url, key="k").load() is None  # gone
+        second = auth().ensure_valid()
+        tokens = [r for r in sandbox.requests if r.path == "/oauth/token"]
+    assert second.access_token != first.access_token
+    assert len(tokens) == 2  # one more request: a service account re-authenticates
