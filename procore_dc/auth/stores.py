@@ -38,17 +38,18 @@ log = get_logger(__name__)
 class TokenStore(Protocol):
     """What the auth strategies need from a token store.
 
-    Implement it to keep tokens in a database or a secrets manager. :meth:`lock` must exclude
-    every other holder of the same stored token (threads *and* processes) for as long as it is
-    held, and may be entered again by the thread that holds it.
+    Implement it to keep tokens in a database or a secrets manager (for Redis, use
+    :class:`procore_dc.redis.RedisTokenStore`). :meth:`lock` must exclude every other holder of
+    the same stored token (threads *and* processes) for as long as it is held, and may be
+    entered again by the thread that holds it.
 
     .. code-block:: python
 
-        class RedisTokenStore:
+        class DatabaseTokenStore:
             def load(self): ...
             def save(self, token): ...
             def delete(self): ...
-            def lock(self): return redis_client.lock("procore-token")
+            def lock(self): return advisory_lock(connection, "procore-token")
     """
 
     def load(self) -> Optional[Token]:
