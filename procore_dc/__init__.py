@@ -32,6 +32,7 @@ from procore_dc.exceptions import (
     ConfigurationError,
     ConflictError,
     InvalidGrantError,
+    LeaseLostError,
     ManifestError,
     NotFoundError,
     OAuthError,
@@ -47,6 +48,7 @@ from procore_dc.exceptions import (
     WebhookVerificationError,
 )
 from procore_dc.pagination import Page, PageIterator
+from procore_dc.rate_budget import BudgetScope, LocalRateBudget, RateBudget
 from procore_dc.rate_limit import RateLimitState
 from procore_dc.retry import RetryPolicy
 from procore_dc.session import Session
@@ -71,6 +73,9 @@ __all__ = [
     "Session",
     "RetryPolicy",
     "RateLimitState",
+    "RateBudget",
+    "LocalRateBudget",
+    "BudgetScope",
     "PageIterator",
     "Page",
     # errors
@@ -80,6 +85,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "InvalidGrantError",
+    "LeaseLostError",
     "ManifestError",
     "NotFoundError",
     "OAuthError",
@@ -104,3 +110,15 @@ import requests_oauthlib  # noqa: E402, F401
 
 install_log_filter()
 del oauthlib
+
+# The Redis helpers (extra "redis") load on first use, so `import procore_dc` never imports
+# redis-py; they stay out of __all__ so that `from procore_dc import *` works without it.
+_REDIS_NAMES = ("RedisTokenStore", "RedisRateLimiter", "WorkLeases", "WorkUnit")
+
+
+def __getattr__(name: str) -> object:
+    if name in _REDIS_NAMES:
+        from procore_dc import redis as _redis
+
+        return getattr(_redis, name)
+    raise AttributeError(f"module 'procore_dc' has no attribute {name!r}")

@@ -20,7 +20,8 @@ Every exception the SDK raises on purpose is a :class:`ProcoreError`::
     │   └── StateMismatchError                 the callback's state is not the one we sent
     ├── WebhookError (also ValueError)         a webhook delivery we cannot read
     │   └── WebhookVerificationError           its shared secret is missing or wrong
-    └── ManifestError (also ValueError)        an app manifest with problems
+    ├── ManifestError (also ValueError)        an app manifest with problems
+    └── LeaseLostError                         a work lease expired or was taken over
 
 Messages say what to do next. None of them carries a token, a secret, a header or a raw body
 that was not scrubbed first.
@@ -46,6 +47,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "InvalidGrantError",
+    "LeaseLostError",
     "ManifestError",
     "NotFoundError",
     "OAuthError",
@@ -518,3 +520,18 @@ class ManifestError(ProcoreError, ValueError):
             lines = [str(p) for p in self.problems] or ["invalid manifest"]
             message = "invalid app manifest:\n  " + "\n  ".join(lines)
         super().__init__(message)
+
+
+class LeaseLostError(ProcoreError):
+    """A lease (on a work unit, see :class:`procore_dc.redis.WorkLeases`) is no longer ours.
+
+    It expired, or another worker took it over, before this worker finished; its work must not
+    be recorded as done by us (another worker may be doing it now).
+
+    .. code-block:: python
+
+        try:
+            lease.complete()
+        except LeaseLostError:
+            log.warning("someone else has %s now", lease.unit)
+    """

@@ -46,6 +46,7 @@ from procore_dc.exceptions import (
     ResponseFormatError,
     TransportError,
 )
+from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
 from procore_dc.rate_limit import RateLimitState
 from procore_dc.retry import (
     RetryPolicy,
@@ -196,6 +197,10 @@ class Session:
     :param user_agent: your app's name and version, put before the SDK's ``User-Agent``
     :param pace: wait for the window to reset when ``X-Rate-Limit-Remaining`` reaches 0
         (default: ``True``)
+    :param rate_budget: a :class:`~procore_dc.rate_budget.RateBudget` shared with other
+        sessions or processes (``LocalRateBudget()``, ``RedisRateLimiter(...)``): each API call
+        takes a permit from it first and feeds it the response's rate-limit headers (default:
+        ``None``, only this session's own state)
     :raises ConfigurationError: for a bad company id, timeout or user agent
 
     .. code-block:: python
@@ -219,6 +224,7 @@ class Session:
         requests_session: Optional[requests.Session] = None,
         user_agent: Optional[str] = None,
         pace: bool = True,
+        rate_budget: Optional[RateBudget] = None,
     ) -> None:
         environment = getattr(auth, "environment", None)
         if not callable(auth) or not isinstance(environment, Environment):
@@ -254,6 +260,8 @@ class Session:
         self._rate_lock = threading.Lock()
         self._in_flight = threading.local()  # the state the current thread's call updates
         self._per_company = bool(getattr(auth, "requires_company_id", False))
+        self.rate_budget = check_budget(rate_budget)
+        """The shared :class:`~procore_dc.rate_budget.RateBudget`, or ``None``."""
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
@@ -451,6 +459,7 @@ class Session:
         self._in_flight.state = state
         if self.pace:
             self._wait_for_window(state)
+        scope = self._take_permit(prepared)
         http = self.requests_session
         settings = http.merge_environment_settings(url, {}, True, None, None)
         try:
@@ -464,6 +473,8 @@ class Session:
                 finally:
                     end_resume()
                 state.update(response.headers)
+                if scope is not None and self.rate_budget is not None:
+                    self.rate_budget.observe(scope, response.headers)
                 if stream:
                     break
                 try:
@@ -487,6 +498,20 @@ class Session:
             ) from exc
         log_attempt(str(response.status_code))
         return response
+
+    def _take_permit(self, prepared: requests.PreparedRequest) -> Optional[BudgetScope]:
+        """Wait for a permit from the shared budget; only calls that carry our token count."""
+        budget = self.rate_budget
+        if budget is None or "Authorization" not in prepared.headers:
+            return None
+        scope = BudgetScope.for_request(self.auth, prepared.headers.get("Procore-Company-Id"))
+        while True:
+            wait = budget.take(scope)
+            if wait <= 0:
+                return scope
+            # Raises RateLimitError instead of sleeping past RetryPolicy.max_wait.
+            self.retry.plan(wait, reason="the shared rate budget")
+            self.retry.do_sleep(wait)
 
     def _wait_for_window(self, limits: RateLimitState) -> None:
         if limits.remaining != 0:

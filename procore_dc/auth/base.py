@@ -32,7 +32,7 @@ from procore_dc.auth._oauth import (
     oauthlib_url,
     post_form,
 )
-from procore_dc.auth.stores import MemoryTokenStore, TokenStore
+from procore_dc.auth.stores import MemoryTokenStore, RenewalGuard, TokenStore
 from procore_dc.auth.tokens import Token, default_leeway
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError, OAuthError, TransportError
@@ -328,7 +328,15 @@ class AuthStrategy(requests.auth.AuthBase):
                 return stored
 
     def _renew_and_save(self, http: Optional[requests.Session], current: Optional[Token]) -> Token:
-        token = self._renew(self._plain(http), current)
+        guard = self.store if isinstance(self.store, RenewalGuard) else None
+        if guard is not None:
+            guard.begin_renewal(current)
+        try:
+            token = self._renew(self._plain(http), current)
+        except (TransportError, OAuthError) as exc:
+            if guard is not None and _transient(exc):
+                guard.abandon_renewal()  # nothing was spent: the next holder may try again
+            raise
         # Persist before anyone can use it: a rotated refresh token exists nowhere else.
         self.store.save(token)
         self._token = token

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only on Windows
 # A plain bool, so type checkers on POSIX do not call the Windows branches unreachable.
 _HAVE_FCNTL: bool = fcntl is not None
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
+__all__ = ["FileTokenStore", "MemoryTokenStore", "RenewalGuard", "TokenStore"]
 
 log = get_logger(__name__)
 
@@ -38,17 +38,18 @@ log = get_logger(__name__)
 class TokenStore(Protocol):
     """What the auth strategies need from a token store.
 
-    Implement it to keep tokens in a database or a secrets manager. :meth:`lock` must exclude
-    every other holder of the same stored token (threads *and* processes) for as long as it is
-    held, and may be entered again by the thread that holds it.
+    Implement it to keep tokens in a database or a secrets manager (for Redis, use
+    :class:`procore_dc.redis.RedisTokenStore`). :meth:`lock` must exclude every other holder of
+    the same stored token (threads *and* processes) for as long as it is held, and may be
+    entered again by the thread that holds it.
 
     .. code-block:: python
 
-        class RedisTokenStore:
+        class DatabaseTokenStore:
             def load(self): ...
             def save(self, token): ...
             def delete(self): ...
-            def lock(self): return redis_client.lock("procore-token")
+            def lock(self): return advisory_lock(connection, "procore-token")
     """
 
     def load(self) -> Optional[Token]:
@@ -62,6 +63,29 @@ class TokenStore(Protocol):
 
     def lock(self) -> ContextManager[object]:
         """Return a context manager that holds the store's exclusive lock."""
+
+
+@runtime_checkable
+class RenewalGuard(Protocol):
+    """What a store shared by many hosts adds so that a dead renewer cannot lose a token.
+
+    The auth strategies call :meth:`begin_renewal` with the store's lock held, just before a
+    token request that spends ``current``'s refresh token, and :meth:`abandon_renewal` when
+    that request failed without spending it. A store that sees a renewal begun by a holder who
+    never finished it (the holder died and its lease expired) raises
+    :class:`~procore_dc.exceptions.InvalidGrantError` instead of letting the refresh token be
+    sent twice. :class:`~procore_dc.redis.RedisTokenStore` implements it.
+
+    .. code-block:: python
+
+        isinstance(store, RenewalGuard)  # True for RedisTokenStore
+    """
+
+    def begin_renewal(self, current: Optional[Token]) -> None:
+        """Record that ``current``'s refresh token is about to be spent (or raise)."""
+
+    def abandon_renewal(self) -> None:
+        """Forget the record: the token request failed before spending anything."""
 
 
 class MemoryTokenStore:

@@ -1,0 +1,1 @@
+"""Coordination of many workers through Redis (extra ``redis``); see ``procore_dc.redis``."""
