@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.utils
+from requests.cookies import RequestsCookieJar
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
 from requests.exceptions import (
     ChunkedEncodingError,
     ConnectTimeout,
@@ -36,6 +39,7 @@ from requests.exceptions import (
 )
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
+from procore_dc._environ import EnvironmentSession, SendSettings, Verify, check_proxies
 from procore_dc._redact import get_logger, install_log_filter, redact_url
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
@@ -76,6 +80,9 @@ DEFAULT_RETRY = RetryPolicy()
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 
 Timeout = Union[float, tuple[float, float]]
+
+#: Header blocks kept per company id; a fleet beyond this many builds the rest per call.
+_MAX_COMPANY_HEADERS = 1024
 
 _COMPANY_HINT = (
     "Service account (DMSA) calls need a Procore company id on every request, /me and "
@@ -225,6 +232,9 @@ class Session:
         user_agent: Optional[str] = None,
         pace: bool = True,
         rate_budget: Optional[RateBudget] = None,
+        trust_env: Optional[bool] = None,
+        proxies: Optional[Mapping[str, str]] = None,
+        verify: Optional[Verify] = None,
     ) -> None:
         environment = getattr(auth, "environment", None)
         if not callable(auth) or not isinstance(environment, Environment):
@@ -240,6 +250,10 @@ class Session:
             not isinstance(user_agent, str) or not user_agent.strip() or "\n" in user_agent
         ):
             raise ConfigurationError("user_agent must be a one-line string, e.g. 'acme-sync/2.1'")
+        if verify is not None and not isinstance(verify, (bool, str)):
+            raise ConfigurationError("verify must be True, False or the path of a CA bundle")
+        if trust_env is None:
+            trust_env = requests_session.trust_env if requests_session is not None else True
         self.auth = auth
         """The auth strategy that signs API calls."""
         self.environment: Environment = environment
@@ -265,7 +279,7 @@ class Session:
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
-        http = requests_session if requests_session is not None else requests.Session()
+        http = requests_session if requests_session is not None else EnvironmentSession()
         adapter = retry.make_adapter(self._observe_rate_limit)
         if self._owns_http:
             # Uploads to storage hosts get the same policy: POST only before it was sent.
@@ -277,8 +291,25 @@ class Session:
                 http.mount(prefix, adapter)
         self.requests_session: requests.Session = http
         """The ``requests.Session`` API calls go through."""
+        self.trust_env = bool(trust_env)
+        """Whether proxies and the CA bundle were read from the environment (when built)."""
+        self._settings = SendSettings(
+            http, trust_env=self.trust_env, proxies=check_proxies(proxies), verify=verify
+        )
+        if isinstance(http, EnvironmentSession):
+            http.settings = self._settings
         self._api_scheme = urlsplit(self.environment.api_url).scheme
         self._api_host = self.environment.api_host
+        # What every call would otherwise rebuild: the header blocks (per company id).
+        self._plain_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        self._api_headers = dict(
+            self._plain_headers,
+            **{
+                "Procore-Sdk-Version": f"procore-dc/{__version__}",
+                "Procore-Sdk-Language": "python",
+            },
+        )
+        self._company_headers: dict[int, dict[str, str]] = {}
 
     @property
     def rate_limit(self) -> RateLimitState:
@@ -301,6 +332,9 @@ class Session:
             session.rate_limit_for(8).remaining
         """
         key = company_id if self._per_company else None
+        state = self._rate_limits.get(key)
+        if state is not None:
+            return state  # without the lock: states are only ever added
         with self._rate_lock:
             state = self._rate_limits.get(key)
             if state is None:
@@ -398,18 +432,15 @@ class Session:
         url, to_api = self._resolve(path_or_url, authenticated)
         send_headers = self._headers_for(to_api, authenticated, company_id, headers)
         per_call = self.timeout if timeout is None else _check_timeout(timeout, "timeout")
-        http = self.requests_session
-        prepared = http.prepare_request(
-            requests.Request(
-                verb,
-                url,
-                params=params,
-                json=json,
-                data=data,
-                files=files,
-                headers=send_headers,
-                auth=self.auth if authenticated else _no_auth,
-            )
+        prepared = self._prepare(
+            verb,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=send_headers,
+            auth=self.auth if authenticated else _no_auth,
         )
         response = self._send(prepared, per_call, stream)
         if response.status_code == 401 and authenticated:
@@ -420,6 +451,37 @@ class Session:
             finally:
                 response.close()
         return response
+
+    def _prepare(
+        self, verb: str, url: str, *, headers: dict[str, str], **parts: Any
+    ) -> requests.PreparedRequest:
+        """``requests.Session.prepare_request``, without what a plain session does not need.
+
+        That method merges the session's headers, params, auth and hooks through
+        ``merge_setting``, whose ``isinstance`` checks against runtime-checkable protocols cost
+        more than the merge, and copies the cookie jar twice. A session with its own params,
+        auth, response hooks or ``prepare_request`` goes through requests' method unchanged.
+        """
+        http = self.requests_session
+        if (
+            http.params
+            or http.auth is not None
+            or any(http.hooks.values())
+            or type(http).prepare_request is not requests.Session.prepare_request
+        ):
+            return http.prepare_request(requests.Request(verb, url, headers=headers, **parts))
+        merged = CaseInsensitiveDict(http.headers)
+        merged.update(headers)
+        for name in [name for name, value in merged.items() if value is None]:
+            del merged[name]  # requests' way of removing a session header
+        cookies = RequestsCookieJar()
+        if http.cookies:
+            cookies.update(http.cookies)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=verb, url=url, headers=merged, cookies=cookies, hooks=default_hooks(), **parts
+        )
+        return prepared
 
     def _refresh_and_replay(
         self,
@@ -461,14 +523,14 @@ class Session:
             self._wait_for_window(state)
         scope = self._take_permit(prepared)
         http = self.requests_session
-        settings = http.merge_environment_settings(url, {}, True, None, None)
+        settings = self._settings.send_kwargs(url)
         try:
             while True:
                 try:
                     # Always stream: reading the body ourselves keeps the response (and its
                     # retry state) when the body breaks off.
                     response = http.send(
-                        prepared, timeout=timeout, allow_redirects=True, **settings
+                        prepared, timeout=timeout, allow_redirects=True, stream=True, **settings
                     )
                 finally:
                     end_resume()
@@ -531,6 +593,12 @@ class Session:
             raise ConfigurationError(
                 f"expected a path such as /rest/v1.0/me or a URL, got {type(path_or_url).__name__}"
             )
+        if (
+            path_or_url[:1] == "/"
+            and path_or_url[1:2] != "/"
+            and path_or_url == path_or_url.strip()
+        ):
+            return self.environment.api_url + path_or_url, True  # the common case: a path
         text = path_or_url.strip()
         try:
             parts = urlsplit(text)
@@ -559,17 +627,23 @@ class Session:
         company_id: Optional[int],
         extra: Optional[Mapping[str, str]],
     ) -> dict[str, str]:
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if to_api and authenticated:
-            company = _check_company_id(company_id, "company_id")
+        if not (to_api and authenticated):
+            headers = dict(self._plain_headers)
+        else:
+            company = self.company_id
+            if company_id is not None:
+                company = _check_company_id(company_id, "company_id")
             if company is None:
-                company = self.company_id
-            if company is None and getattr(self.auth, "requires_company_id", False):
-                raise ConfigurationError(_COMPANY_HINT)
-            headers["Procore-Sdk-Version"] = f"procore-dc/{__version__}"
-            headers["Procore-Sdk-Language"] = "python"
-            if company is not None:
-                headers["Procore-Company-Id"] = str(company)
+                if self._per_company:
+                    raise ConfigurationError(_COMPANY_HINT)
+                headers = dict(self._api_headers)
+            else:
+                block = self._company_headers.get(company)
+                if block is None:
+                    block = dict(self._api_headers, **{"Procore-Company-Id": str(company)})
+                    if len(self._company_headers) < _MAX_COMPANY_HEADERS:
+                        self._company_headers[company] = block
+                headers = dict(block)
         if extra:
             headers.update(extra)
         return headers

@@ -268,7 +268,9 @@ class AuthStrategy(requests.auth.AuthBase):
         That is the API host and Procore's file hosts (:meth:`Environment.owns`); any other
         host, scheme or port (presigned storage, a redirect target) gets nothing.
         """
-        if self.environment.owns(r.url or ""):
+        url = r.url or ""
+        # The API's own URLs, as requests prepares them, without parsing them again.
+        if url.startswith(self.environment.api_url + "/") or self.environment.owns(url):
             token = self.ensure_valid()
             r.headers["Authorization"] = f"Bearer {token.access_token}"
         return r

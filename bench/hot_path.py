@@ -1,0 +1,240 @@
+"""The per-call cost of a Session next to plain requests, the import cost, and where a call goes.
+
+Every figure is a ratio of two things measured side by side in this one run. The machine may be
+shared, so the clients take turns (ABAB: each round runs every client once, in a rotating
+order) and the medians of the rounds are compared; the load average is printed before and
+after.
+
+1. ``Session.get_json`` against a default ``requests.Session()`` (which re-reads proxy
+   variables, ``.netrc`` and CA-bundle variables on every call) and against one with
+   ``trust_env = False`` (the floor), on a minimal keep-alive server on 127.0.0.1 (a raw socket
+   loop: the server's cost does not hide the client's). Targets: <= 0.85x and <= 1.05x.
+2. Listing a company's projects on ``FakeProcore`` (``client.company(8).projects.list()``,
+   typed models) against the same listing through plain requests (following ``Link:
+   rel="next"``) and through pyprocore when it is installed. Target: <= 0.9x the faster.
+3. ``import procore_dc`` against ``import requests, attrs, cattrs`` in fresh interpreters.
+   Target: <= 1.3x.
+4. A profile of ``get_json`` calls: microseconds per call in the SDK's own code, in requests,
+   in urllib3, in the socket and in the rest (http.client, json, ...).
+
+Run: ``python bench/hot_path.py [--calls 200] [--rounds 15] [--imports 15]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable
+
+import requests
+from _keepalive import KeepAliveServer
+
+from procore_dc import Environment, ProcoreClient, ServiceAccountAuth, Session
+
+BODY = (
+    b'{"access_token":"bench-token-0123456789abcdef","token_type":"bearer",'
+    b'"expires_in":5400,"id":42,"login":"bench@example.com","name":"Bench"}'
+)
+RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    + str(len(BODY)).encode()
+    + b"\r\n\r\n"
+    + BODY
+)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def interleaved(clients: dict[str, Callable[[], object]], calls: int, rounds: int) -> dict:
+    """Median seconds per call of each client, the clients taking turns round by round."""
+    for call in clients.values():
+        call()  # warm the pools and the token
+    names = list(clients)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            call = clients[name]
+            started = time.perf_counter()
+            for _ in range(calls):
+                call()
+            times[name].append((time.perf_counter() - started) / calls)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def show(medians: dict[str, float], ours: str) -> None:
+    for name, seconds in medians.items():
+        print(f"  {name:<38} {seconds * 1e6:8.1f} us/call")
+    for name, seconds in medians.items():
+        if name != ours:
+            print(f"  ratio {ours} / {name:<24} {medians[ours] / seconds:6.3f}")
+
+
+def minimal_server(calls: int, rounds: int) -> None:
+    server = KeepAliveServer(lambda _target: RESPONSE)
+    auth = ServiceAccountAuth("bench", "secret", environment=Environment.local(server.url))
+    session = Session(auth, company_id=8)
+    token = auth.ensure_valid().access_token
+    headers = {"Authorization": f"Bearer {token}", "Procore-Company-Id": "8"}
+    url = f"{server.url}/rest/v1.0/me"
+    default = requests.Session()
+    floor = requests.Session()
+    floor.trust_env = False
+    print(f"1. {calls} GETs per round, {rounds} rounds, minimal keep-alive server (medians)")
+    medians = interleaved(
+        {
+            "requests.Session()": lambda: default.get(url, headers=headers).json(),
+            "requests.Session(), trust_env=False": lambda: floor.get(url, headers=headers).json(),
+            "Session.get_json": lambda: session.get_json("/rest/v1.0/me"),
+        },
+        calls,
+        rounds,
+    )
+    show(medians, "Session.get_json")
+    print("  targets: <= 0.85 against requests.Session(), <= 1.05 against trust_env=False")
+    profile(session, calls * 10)
+    session.close()
+    default.close()
+    floor.close()
+    server.close()
+
+
+def _bucket(filename: str) -> str:
+    if f"{os.sep}procore_dc{os.sep}" in filename:
+        return "procore_dc"
+    if f"{os.sep}requests{os.sep}" in filename:
+        return "requests"
+    if f"{os.sep}urllib3{os.sep}" in filename:
+        return "urllib3"
+    return "other"
+
+
+def profile(session: Session, calls: int) -> None:
+    """Own time per call by package; socket methods (send/recv) are their own bucket."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        session.get_json("/rest/v1.0/me")
+    profiler.disable()
+    totals: dict[str, float] = {}
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.items():
+        if filename == "~" and "socket" in name:
+            bucket = "socket"
+        elif filename.endswith(f"{os.sep}socket.py") or filename.endswith("ssl.py"):
+            bucket = "socket"
+        else:
+            bucket = _bucket(filename)
+        totals[bucket] = totals.get(bucket, 0.0) + own
+    whole = sum(totals.values())
+    print(f"  profile of {calls} Session.get_json calls (cProfile inflates every figure):")
+    for bucket in ("procore_dc", "requests", "urllib3", "socket", "other"):
+        seconds = totals.get(bucket, 0.0)
+        print(
+            f"    {bucket:<11} {seconds / calls * 1e6:7.1f} us/call  ({seconds / whole:5.1%})"
+        )
+
+
+def listing(calls: int, rounds: int) -> None:
+    try:
+        from procore_dc.testing import FakeProcore
+    except ImportError as exc:  # pragma: no cover - without the sandbox extra
+        print(f"2. skipped: FakeProcore unavailable ({exc})")
+        return
+    with FakeProcore(seed=0, rate_limits=None) as sandbox:
+        app = sandbox.default_app
+        auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
+        client = ProcoreClient(auth)
+        company = client.company(8)
+        token = auth.ensure_valid().access_token
+        headers = {"Authorization": f"Bearer {token}", "Procore-Company-Id": "8"}
+        plain = requests.Session()
+
+        def through_requests() -> list:
+            url: str | None = f"{sandbox.api_url}/rest/v1.0/projects"
+            params: dict | None = {"company_id": 8, "per_page": 100}
+            items: list = []
+            while url:
+                response = plain.get(url, params=params, headers=headers)
+                response.raise_for_status()
+                items.extend(response.json())
+                url, params = response.links.get("next", {}).get("url"), None
+            return items
+
+        clients: dict[str, Callable[[], object]] = {
+            "plain requests": through_requests,
+            "procore_dc projects.list()": lambda: list(company.projects.list()),
+        }
+        if sys.version_info < (3, 12):
+            print(f"  pyprocore skipped: it needs Python >= 3.12, this is {sys.version.split()[0]}")
+        else:  # pragma: no cover - depends on what is installed
+            try:
+                from pyprocore import Procore  # type: ignore[import-not-found]
+            except ImportError:
+                print("  pyprocore skipped: not installed (pip install pyprocore)")
+            else:
+                print("  pyprocore installed but its client is not wired in this script")
+                del Procore
+        n = len(clients["procore_dc projects.list()"]())  # type: ignore[arg-type]
+        print(f"2. listing company 8's {n} projects on FakeProcore, {calls} per round (medians)")
+        medians = interleaved(clients, calls, rounds)
+        show(medians, "procore_dc projects.list()")
+        print("  target: <= 0.9 against the faster")
+        client.close()
+        plain.close()
+
+
+def imports(runs: int) -> None:
+    code = (
+        "import time; t = time.perf_counter(); import {}; "
+        "print(time.perf_counter() - t)"
+    )
+    subjects = {"requests + attrs + cattrs": "requests, attrs, cattrs", "procore_dc": "procore_dc"}
+    times: dict[str, list[float]] = {name: [] for name in subjects}
+    for _ in range(runs):
+        for name, modules in subjects.items():
+            out = subprocess.run(
+                [sys.executable, "-c", code.format(modules)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times[name].append(float(out.stdout))
+    print(f"3. import time in fresh interpreters, {runs} runs each, alternating")
+    for name, values in times.items():
+        print(
+            f"  {name:<26} best {min(values) * 1e3:6.1f} ms, "
+            f"median {statistics.median(values) * 1e3:6.1f} ms"
+        )
+    base, ours = times["requests + attrs + cattrs"], times["procore_dc"]
+    print(
+        f"  ratio procore_dc / baseline: best {min(ours) / min(base):.2f}, "
+        f"median {statistics.median(ours) / statistics.median(base):.2f} (target <= 1.3)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--imports", type=int, default=15)
+    args, _ = parser.parse_known_args()
+    print(f"before: {load()}")
+    minimal_server(args.calls, args.rounds)
+    print()
+    listing(max(args.calls // 4, 10), args.rounds)
+    print()
+    imports(args.imports)
+    print(f"after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
