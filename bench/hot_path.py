@@ -127,9 +127,9 @@ def profile(session: Session, calls: int) -> None:
     totals: dict[str, float] = {}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.items():
-        if filename == "~" and "socket" in name:
-            bucket = "socket"
-        elif filename.endswith(f"{os.sep}socket.py") or filename.endswith("ssl.py"):
+        if (filename == "~" and "socket" in name) or filename.endswith(
+            (f"{os.sep}socket.py", f"{os.sep}ssl.py")
+        ):
             bucket = "socket"
         else:
             bucket = _bucket(filename)
@@ -138,9 +138,7 @@ def profile(session: Session, calls: int) -> None:
     print(f"  profile of {calls} Session.get_json calls (cProfile inflates every figure):")
     for bucket in ("procore_dc", "requests", "urllib3", "socket", "other"):
         seconds = totals.get(bucket, 0.0)
-        print(
-            f"    {bucket:<11} {seconds / calls * 1e6:7.1f} us/call  ({seconds / whole:5.1%})"
-        )
+        print(f"    {bucket:<11} {seconds / calls * 1e6:7.1f} us/call  ({seconds / whole:5.1%})")
 
 
 def listing(calls: int, rounds: int) -> None:
@@ -193,10 +191,7 @@ def listing(calls: int, rounds: int) -> None:
 
 
 def imports(runs: int) -> None:
-    code = (
-        "import time; t = time.perf_counter(); import {}; "
-        "print(time.perf_counter() - t)"
-    )
+    code = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
     subjects = {"requests + attrs + cattrs": "requests, attrs, cattrs", "procore_dc": "procore_dc"}
     times: dict[str, list[float]] = {name: [] for name in subjects}
     for _ in range(runs):

@@ -128,4 +128,7 @@ class EnvironmentSession(requests.Session):
     ) -> dict[str, str]:
         if self.settings is not None and prepared_request.url:
             proxies = self.settings.proxies_for(prepared_request.url)
-        return super().rebuild_proxies(prepared_request, proxies)
+        rebuilt: dict[str, str] = super().rebuild_proxies(  # type: ignore[no-untyped-call]
+            prepared_request, proxies
+        )
+        return rebuilt

@@ -28,8 +28,6 @@ from urllib.parse import urlsplit
 import requests
 import requests.utils
 from requests.cookies import RequestsCookieJar
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 from requests.exceptions import (
     ChunkedEncodingError,
     ConnectTimeout,
@@ -37,6 +35,8 @@ from requests.exceptions import (
     RequestException,
     SSLError,
 )
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from procore_dc._environ import EnvironmentSession, SendSettings, Verify, check_proxies
