@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from procore_dc._redact import install_log_filter
 from procore_dc._version import __version__
@@ -23,7 +25,6 @@ from procore_dc.auth import (
     TokenStore,
     UserLevelAuth,
 )
-from procore_dc.client import CompanyScope, ProcoreClient, ProjectScope
 from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     APIError,
@@ -47,7 +48,6 @@ from procore_dc.exceptions import (
     WebhookError,
     WebhookVerificationError,
 )
-from procore_dc.pagination import Page, PageIterator
 from procore_dc.rate_budget import BudgetScope, LocalRateBudget, RateBudget
 from procore_dc.rate_limit import RateLimitState
 from procore_dc.retry import RetryPolicy
@@ -102,23 +102,38 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-# requests-oauthlib and oauthlib log tokens and request bodies at DEBUG; import them first so
-# that their module loggers exist, then filter those and ours.
-import oauthlib.oauth2  # noqa: E402
-import requests_oauthlib  # noqa: E402, F401
-
 install_log_filter()
-del oauthlib
 
-# The Redis helpers (extra "redis") load on first use, so `import procore_dc` never imports
-# redis-py; they stay out of __all__ so that `from procore_dc import *` works without it.
-_REDIS_NAMES = ("RedisTokenStore", "RedisRateLimiter", "WorkLeases", "WorkUnit")
+# `import procore_dc` loads what a first call needs: the Session, the auth strategies, the
+# environments and the errors. The rest loads on first use: oauthlib and requests-oauthlib with
+# the first token request (procore_dc.auth._oauthlib, which filters their loggers), the typed
+# client and its models, pagination, and the Redis helpers (extra "redis"; they stay out of
+# __all__ so that `from procore_dc import *` works without redis-py).
+_LAZY = {
+    "ProcoreClient": "procore_dc.client",
+    "CompanyScope": "procore_dc.client",
+    "ProjectScope": "procore_dc.client",
+    "Page": "procore_dc.pagination",
+    "PageIterator": "procore_dc.pagination",
+    "RedisTokenStore": "procore_dc.redis",
+    "RedisRateLimiter": "procore_dc.redis",
+    "WorkLeases": "procore_dc.redis",
+    "WorkUnit": "procore_dc.redis",
+}
+
+if TYPE_CHECKING:
+    from procore_dc.client import CompanyScope, ProcoreClient, ProjectScope
+    from procore_dc.pagination import Page, PageIterator
 
 
 def __getattr__(name: str) -> object:
-    if name in _REDIS_NAMES:
-        from procore_dc import redis as _redis
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'procore_dc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-        return getattr(_redis, name)
-    raise AttributeError(f"module 'procore_dc' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

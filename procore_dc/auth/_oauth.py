@@ -24,7 +24,6 @@ from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
-from oauthlib.oauth2 import OAuth2Error
 
 from procore_dc._redact import get_logger
 from procore_dc.environments import is_loopback_host
@@ -165,6 +164,8 @@ def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
 
 def parse_token_body(client: Any, response: requests.Response) -> Mapping[str, Any]:
     """Parse a 2xx token response with oauthlib, mapping its errors to :class:`OAuthError`."""
+    from procore_dc.auth._oauthlib import OAuth2Error
+
     try:
         parsed = client.parse_request_body_response(response.text)
     except OAuth2Error as exc:

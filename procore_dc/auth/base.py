@@ -23,7 +23,6 @@ from typing import Callable, ClassVar, Optional, Union
 
 import requests
 import requests.auth
-from oauthlib.oauth2 import WebApplicationClient
 
 from procore_dc._redact import get_logger
 from procore_dc.auth._oauth import (
@@ -236,6 +235,8 @@ class AuthStrategy(requests.auth.AuthBase):
         with self._lock, self.store.lock():
             token = self.store.load() or self._token
             if token is not None:
+                from procore_dc.auth._oauthlib import WebApplicationClient
+
                 client = WebApplicationClient(self.client_id)
                 url = self.environment.revoke_url
                 _, _, body = client.prepare_token_revocation_request(

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Callable, Optional, Union
 
 import requests
-from oauthlib.oauth2 import BackendApplicationClient
 
 from procore_dc.auth._oauth import (
     DEFAULT_TOKEN_TIMEOUT,
@@ -137,6 +136,8 @@ class ServiceAccountAuth(AuthStrategy):
         )
 
     def _renew(self, http: requests.Session, current: Optional[Token]) -> Token:
+        from procore_dc.auth._oauthlib import BackendApplicationClient
+
         client = BackendApplicationClient(client_id=self.client_id)
         # Credentials go in the form body, as Procore documents; not HTTP Basic.
         body = client.prepare_request_body(

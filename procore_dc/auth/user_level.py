@@ -26,8 +26,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import requests
-from oauthlib.common import generate_token
-from oauthlib.oauth2 import WebApplicationClient
 
 from procore_dc._redact import get_logger, mask
 from procore_dc.auth._oauth import (
@@ -239,6 +237,8 @@ class UserLevelAuth(AuthStrategy):
         clash = sorted(_RESERVED & set(extra))
         if clash:
             raise ConfigurationError(f"start_authorization() sets {clash} itself")
+        from procore_dc.auth._oauthlib import WebApplicationClient, generate_token
+
         client = WebApplicationClient(self.client_id)
         state = generate_token(_STATE_LENGTH)
         pkce: dict[str, str] = {}
@@ -393,6 +393,8 @@ class UserLevelAuth(AuthStrategy):
     def _exchange(
         self, flow: AuthorizationFlow, code: str, http: Optional[requests.Session]
     ) -> Token:
+        from procore_dc.auth._oauthlib import WebApplicationClient
+
         client = WebApplicationClient(self.client_id)
         body = client.prepare_request_body(
             code=code,
@@ -434,6 +436,8 @@ class UserLevelAuth(AuthStrategy):
                 f"the refresh token was spent or refused earlier: {_SIGN_IN_AGAIN}",
                 error="login_required",
             )
+        from procore_dc.auth._oauthlib import WebApplicationClient
+
         client = WebApplicationClient(self.client_id)
         body = client.prepare_refresh_body(
             refresh_token=current.refresh_token,
