@@ -336,10 +336,7 @@ class Session:
         if state is not None:
             return state  # without the lock: states are only ever added
         with self._rate_lock:
-            state = self._rate_limits.get(key)
-            if state is None:
-                state = self._rate_limits[key] = RateLimitState()
-            return state
+            return self._rate_limits.setdefault(key, RateLimitState())
 
     def _observe_rate_limit(self, headers: Mapping[str, str]) -> None:
         # Responses the retry loop sees (e.g. a 429 before its retry) update the state of the
