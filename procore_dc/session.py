@@ -39,7 +39,7 @@ from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
-from procore_dc._environ import EnvironmentSession, SendSettings, Verify, check_proxies
+from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
 from procore_dc._redact import get_logger, install_log_filter, redact_url
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
@@ -208,7 +208,14 @@ class Session:
         sessions or processes (``LocalRateBudget()``, ``RedisRateLimiter(...)``): each API call
         takes a permit from it first and feeds it the response's rate-limit headers (default:
         ``None``, only this session's own state)
-    :raises ConfigurationError: for a bad company id, timeout or user agent
+    :param trust_env: read proxy and CA-bundle variables from the environment, once: the CA
+        bundle now, a host's proxies when the session first sends there; ``~/.netrc`` is never
+        read (default: ``requests_session.trust_env`` if given, else ``True``)
+    :param proxies: proxies as requests takes them, e.g. ``{"https": "http://proxy:3128"}``;
+        they win over the environment's, key by key (default: ``None``)
+    :param verify: ``False`` or a CA bundle path, winning over ``REQUESTS_CA_BUNDLE`` and
+        ``CURL_CA_BUNDLE`` (default: ``None``, requests' meaning)
+    :raises ConfigurationError: for a bad company id, timeout, user agent, proxies or verify
 
     .. code-block:: python
 
@@ -234,7 +241,7 @@ class Session:
         rate_budget: Optional[RateBudget] = None,
         trust_env: Optional[bool] = None,
         proxies: Optional[Mapping[str, str]] = None,
-        verify: Optional[Verify] = None,
+        verify: Union[bool, str, None] = None,
     ) -> None:
         environment = getattr(auth, "environment", None)
         if not callable(auth) or not isinstance(environment, Environment):
