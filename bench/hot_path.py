@@ -54,28 +54,40 @@ def load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
-def interleaved(clients: dict[str, Callable[[], object]], calls: int, rounds: int) -> dict:
-    """Median seconds per call of each client, the clients taking turns round by round."""
+def interleaved(
+    clients: dict[str, Callable[[], object]], calls: int, rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds per call of each client, taking turns round by round.
+
+    The CPU time is this process's (the client, plus the server when it runs in a thread
+    here): other processes on a shared machine do not inflate it the way they inflate wall
+    time.
+    """
     for call in clients.values():
         call()  # warm the pools and the token
     names = list(clients)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             call = clients[name]
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             for _ in range(calls):
                 call()
-            times[name].append((time.perf_counter() - started) / calls)
-    return {name: statistics.median(values) for name, values in times.items()}
+            cpu[name].append((time.process_time() - started_cpu) / calls)
+            wall[name].append((time.perf_counter() - started) / calls)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in names}
 
 
-def show(medians: dict[str, float], ours: str) -> None:
-    for name, seconds in medians.items():
-        print(f"  {name:<38} {seconds * 1e6:8.1f} us/call")
-    for name, seconds in medians.items():
+def show(medians: dict[str, tuple[float, float]], ours: str) -> None:
+    for name, (wall, cpu) in medians.items():
+        print(f"  {name:<38} {wall * 1e6:8.1f} us/call wall, {cpu * 1e6:8.1f} us/call CPU")
+    for name, (wall, cpu) in medians.items():
         if name != ours:
-            print(f"  ratio {ours} / {name:<24} {medians[ours] / seconds:6.3f}")
+            print(
+                f"  ratio {ours} / {name}: {medians[ours][0] / wall:.3f} wall, "
+                f"{medians[ours][1] / cpu:.3f} CPU"
+            )
 
 
 def minimal_server(calls: int, rounds: int) -> None:

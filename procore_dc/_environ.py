@@ -67,6 +67,7 @@ class SendSettings:
         trust_env: bool,
         proxies: Mapping[str, str],
         verify: Optional[Verify],
+        api_url: str = "",
     ) -> None:
         explicit = dict(http.proxies or {})
         explicit.update(proxies)
@@ -83,6 +84,12 @@ class SendSettings:
         self._explicit = explicit
         self._cert = http.cert
         self._by_target: dict[str, dict[str, Any]] = {}
+        # Most calls go to the API: its settings without working out the target each time.
+        self._api_prefix = ""
+        self._api_kwargs: dict[str, Any] = {}
+        if api_url:
+            self._api_kwargs = self.send_kwargs(api_url)
+            self._api_prefix = api_url + "/"
 
     def proxies_for(self, url: str) -> dict[str, str]:
         """The proxies for ``url``: the environment's for its host, explicit ones winning.
@@ -94,6 +101,8 @@ class SendSettings:
 
     def send_kwargs(self, url: str) -> dict[str, Any]:
         """The keyword arguments for ``requests.Session.send`` to ``url`` (do not mutate)."""
+        if self._api_prefix and url.startswith(self._api_prefix):
+            return self._api_kwargs
         target = _target(url)
         kwargs = self._by_target.get(target)
         if kwargs is None:

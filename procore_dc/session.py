@@ -301,7 +301,11 @@ class Session:
         self.trust_env = bool(trust_env)
         """Whether proxies and the CA bundle were read from the environment (when built)."""
         self._settings = SendSettings(
-            http, trust_env=self.trust_env, proxies=check_proxies(proxies), verify=verify
+            http,
+            trust_env=self.trust_env,
+            proxies=check_proxies(proxies),
+            verify=verify,
+            api_url=self.environment.api_url,
         )
         if isinstance(http, EnvironmentSession):
             http.settings = self._settings
@@ -817,7 +821,12 @@ def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
     return r
 
 
+_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+
+
 def _check_method(method: Any) -> str:
+    if method in _METHODS:
+        return str(method)
     if not isinstance(method, str) or not method.strip().isalpha():
         raise ConfigurationError(f"method must be an HTTP method such as 'GET', got {method!r}")
     return method.strip().upper()

@@ -90,6 +90,8 @@ class AuthStrategy(requests.auth.AuthBase):
 
     environment: Environment
     store: TokenStore
+    # (token, leeway, the instant it stops being fresh): worked out once per token.
+    _fresh_memo: Optional[tuple[Token, Optional[float], datetime]] = None
 
     def __init__(
         self,
@@ -285,7 +287,11 @@ class AuthStrategy(requests.auth.AuthBase):
         return value
 
     def _fresh(self, token: Token, now: datetime) -> bool:
-        return not token.expired(default_leeway(token, self.leeway), now)
+        memo = self._fresh_memo
+        if memo is None or memo[0] is not token or memo[1] != self.leeway:
+            leeway = timedelta(seconds=default_leeway(token, self.leeway))
+            memo = self._fresh_memo = (token, self.leeway, token.expires_at - leeway)
+        return now < memo[2]
 
     def _plain(self, http: Optional[requests.Session]) -> requests.Session:
         if http is not None:
