@@ -34,19 +34,9 @@ from typing import Callable
 
 import requests
 from _keepalive import KeepAliveServer
+from session_overhead import RESPONSE
 
 from procore_dc import Environment, ProcoreClient, ServiceAccountAuth, Session
-
-BODY = (
-    b'{"access_token":"bench-token-0123456789abcdef","token_type":"bearer",'
-    b'"expires_in":5400,"id":42,"login":"bench@example.com","name":"Bench"}'
-)
-RESPONSE = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-    + str(len(BODY)).encode()
-    + b"\r\n\r\n"
-    + BODY
-)
 
 
 def load() -> str:
