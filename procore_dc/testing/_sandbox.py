@@ -96,8 +96,9 @@ class FakeProcore:
     :param sizes: record counts overriding ``DEFAULT_SIZES`` (companies; projects, users and
         vendors per company; RFIs, submittals, observations, folders, files and manpower logs
         per project). Records are generated lazily, so large sizes start instantly.
-    :param rate_limits: a :class:`RateLimits`, or ``None`` for no limits (default:
-        ``RateLimits()``, 3600/hour and 25 per 10 s)
+    :param rate_limits: a :class:`RateLimits` to enforce Procore's limits (``RateLimits()``
+        is Procore's 3600/hour and 25 per 10 s), or ``None`` (the default) for none, so your
+        tests never wait on a window they did not ask for
     :param expires_in: access token lifetime in seconds (default: ``5400``)
     :param interactive: serve a clickable sign-in page on ``/oauth/authorize`` instead of
         approving as the signed-in user at once (default: ``False``)
@@ -121,7 +122,7 @@ class FakeProcore:
         login_port: int = 0,
         storage_port: int = 0,
         sizes: Optional[Mapping[str, int]] = None,
-        rate_limits: Optional[RateLimits] = RateLimits(),  # noqa: B008 - frozen, shared safely
+        rate_limits: Optional[RateLimits] = None,
         expires_in: int = 5400,
         interactive: bool = False,
         clock: Optional[SandboxClock] = None,
@@ -133,7 +134,8 @@ class FakeProcore:
         self.clock = clock or SandboxClock()
         #: The seeded records (``data.companies``, ``data.projects``, ``data.rfis`` ...).
         self.data = SandboxData(seed, sizes, self.clock.now())
-        #: The rate limits in force; assign ``None`` to turn them off.
+        #: The rate limits in force (``None``: none); assign a :class:`RateLimits` to turn
+        #: them on, ``None`` to turn them off.
         self.rate_limits = rate_limits
         #: Whether ``/oauth/authorize`` shows a sign-in page.
         self.interactive = interactive
