@@ -39,6 +39,10 @@ def run(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> int
         raise ConfigurationError(
             f"the sandbox needs the sandbox extra: pip install 'procore-dc[sandbox]' ({exc})"
         ) from None
+    if not 0 <= args.port <= 65535:
+        raise ConfigurationError(
+            f"--port must be between 0 and 65535 (0: a free port), got {args.port}"
+        )
     sandbox = FakeProcore(seed=args.seed, port=args.port, interactive=args.interactive)
     with sandbox:
         app = sandbox.default_app

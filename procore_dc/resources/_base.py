@@ -132,9 +132,10 @@ class ResourceClient:
             return structure(item, model, url=path)
 
         params = {k: v for k, v in (params or {}).items() if v is not None}
+        iterator: PageIterator[T]
         if offset:
             # The endpoint pages by page_start/page_size and sends no Link or Total header.
-            return OffsetPageIterator(
+            iterator = OffsetPageIterator(
                 self._session,
                 path,
                 params=params,
@@ -142,14 +143,17 @@ class ResourceClient:
                 structure=build,
                 limit=limit,
             )
-        return self._session.paginate(
-            path,
-            params=params,
-            per_page=per_page,
-            structure=build,
-            limit=limit,
-            prefetch=prefetch,
-        )
+        else:
+            iterator = self._session.paginate(
+                path,
+                params=params,
+                per_page=per_page,
+                structure=build,
+                limit=limit,
+                prefetch=prefetch,
+            )
+        iterator.model = model
+        return iterator
 
     def _call(
         self,

@@ -361,8 +361,12 @@ class FakeProcore:
         with self._log_lock:
             self._log.clear()
 
-    def required_permissions(self) -> dict[str, dict[str, str]]:
+    def required_permissions(self, *, include_denied: bool = False) -> dict[str, dict[str, str]]:
         """The smallest permission block covering every request logged so far.
+
+        Requests the sandbox refused with 403 are left out: a test that checks a refusal
+        should not make the app ask for the permission it was refused. Pass
+        ``include_denied=True`` to count them too (to find what a failing run was missing).
 
         .. code-block:: python
 
@@ -372,6 +376,8 @@ class FakeProcore:
         result: dict[str, dict[str, str]] = {"company": {}, "project": {}}
         for record in self.requests:
             if record.tool is None or record.scope is None or record.level is None:
+                continue
+            if record.status == 403 and not include_denied:
                 continue
             current = result[record.scope].get(record.tool)
             if current is None or not PermissionLevel(current).covers(
