@@ -76,8 +76,11 @@ def _one_line(exc: BaseException) -> str:
     """The error as the one line the docs promise: a multi-line message joined with "; "."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
         return f"{exc.filename}: {exc.strerror}"
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return "; ".join(lines)
+    text = ""
+    for line in (line.strip() for line in str(exc).splitlines()):
+        if line:
+            text += line if not text else (" " if text.endswith(":") else "; ") + line
+    return text
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

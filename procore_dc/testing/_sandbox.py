@@ -42,6 +42,9 @@ SERVED_TOOLS: Mapping[str, tuple[str, ...]] = {
 _logger = get_logger(__name__)
 
 _HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
+# ``procore-dc login``'s default redirect (the sandbox imports no client code, so it is
+# written out here; a test keeps the two equal).
+CLI_REDIRECT_URI = "http://localhost:8765/callback"
 _DEFAULT = object()
 
 
@@ -159,8 +162,13 @@ class FakeProcore:
             else None
         )
         #: A ready-made DMSA app with standard on every served tool, installed in the first
-        #: company with every project permitted.
-        self.default_app = self.create_app(name="Sandbox Data Connector")
+        #: company with every project permitted. Its redirect URIs are ``http://localhost``,
+        #: ``procore-dc login``'s default ``http://localhost:8765/callback`` and the
+        #: out-of-band URI.
+        self.default_app = self.create_app(
+            name="Sandbox Data Connector",
+            redirect_uris=("http://localhost", CLI_REDIRECT_URI, OOB_REDIRECT_URI),
+        )
         if len(companies):
             self.install(self.default_app, companies[0]["id"])
 
