@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 
 from procore_dc._ids import coerce_id
 from procore_dc.auth.base import AuthStrategy
+from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
 from procore_dc.resources.companies import CompaniesResource
@@ -150,9 +151,16 @@ class ProcoreClient:
     def from_env(
         cls, environ: Optional[Mapping[str, str]] = None, **session_options: Any
     ) -> ProcoreClient:
-        """Build a service-account client from ``PROCORE_CLIENT_ID``,
-        ``PROCORE_CLIENT_SECRET``, ``PROCORE_ENVIRONMENT`` and, when set,
-        ``PROCORE_COMPANY_ID`` (the default ``Procore-Company-Id``).
+        """Build a service-account client from environment variables.
+
+        - ``PROCORE_CLIENT_ID`` and ``PROCORE_CLIENT_SECRET``: the app's credentials;
+        - ``PROCORE_ENVIRONMENT``: ``production`` (default), ``sandbox``,
+          ``monthly-sandbox``, or the API base URL of a local server such as ``FakeProcore``;
+        - ``PROCORE_LOGIN_URL``: the login (OAuth) base URL; required when
+          ``PROCORE_ENVIRONMENT`` is a URL, since a local server may serve OAuth on another
+          port (``FakeProcore`` does: ``sandbox.login_url``); set it to the same URL when one
+          host serves both;
+        - ``PROCORE_COMPANY_ID`` (optional): the default ``Procore-Company-Id``.
 
         :raises ConfigurationError: naming each missing or malformed variable
 
@@ -165,6 +173,15 @@ class ProcoreClient:
         from procore_dc.auth.service_account import ServiceAccountAuth
 
         env = os.environ if environ is None else environ
+        named = env.get("PROCORE_ENVIRONMENT", "").strip()
+        if "://" in named and not env.get("PROCORE_LOGIN_URL", "").strip():
+            environment = Environment.from_name(named)
+            if environment.name == "local":
+                raise ConfigurationError(
+                    f"PROCORE_ENVIRONMENT is a URL ({environment.api_url}), so set "
+                    "PROCORE_LOGIN_URL to its login (OAuth) base URL too: for FakeProcore, "
+                    "sandbox.login_url (another port); the same URL when one host serves both"
+                )
         auth = ServiceAccountAuth.from_env(env)
         company = env.get("PROCORE_COMPANY_ID")
         if company and "company_id" not in session_options:

@@ -32,6 +32,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from urllib.parse import urlsplit
 
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
 from procore_dc._redact import redact_text, redact_url
@@ -358,6 +359,14 @@ class NotFoundError(APIError):
         "Check the id, the Procore-Company-Id header, and that the caller can see the "
         "company and project"
     )
+
+    def _render(self) -> str:
+        text = super()._render()
+        host = urlsplit(self.url).netloc if self.url else ""
+        if host:
+            # A wrong API URL answers every path with 404: name who answered.
+            text += f"; and that {host}, which answered, is your environment's API host"
+        return text
 
 
 class ConflictError(APIError):
