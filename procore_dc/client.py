@@ -214,7 +214,7 @@ class ProcoreClient:
     def project(self, project: Any, company_id: Optional[int] = None) -> ProjectScope:
         """The tools of one project, without naming its company when that is already known.
 
-        :param project: a project id, or a :class:`~procore_dc.models.Project` record (its
+        :param project: a project id, or a :class:`~procore_dc.models.projects.Project` record (its
             ``company`` then says which company)
         :param company_id: the project's company; by default the project record's company,
             else the session's ``company_id``
