@@ -380,7 +380,8 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
                 for role in ("api", "login", "storage")
             }
             out.line(
-                f"requests   {sent[0]} sent by the client's session; the sandbox logged "
+                f"requests   {sent[0]} sent by the client's session (API and storage; the "
+                "token request goes through the auth strategy); the sandbox logged "
                 f"{by_role['api']} API, {by_role['login']} token and {by_role['storage']} "
                 "storage requests"
             )

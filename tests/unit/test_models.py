@@ -265,7 +265,7 @@ def test_documented_sync_error_parses() -> None:
     (error,) = result.errors
     assert error.input == {"id": 0, "name": "Ghost"}
     assert error.errors == {"id": ("Entity with this ID not found",)}
-    assert error.messages() == ["id Entity with this ID not found"]
+    assert error.messages() == ["id: Entity with this ID not found"]
     assert error.id == 0
     assert not result.ok
 
@@ -601,3 +601,11 @@ def test_every_model_hashes_by_identity_and_gives_its_wire_json(
     assert "added" not in received.raw
     # Built by hand (no raw), to_dict() is still JSON that structures back to the same model.
     assert structure(json.loads(json.dumps(value.to_dict())), cls) == value
+
+
+def test_sync_error_messages_read_as_phrases() -> None:
+    error = SyncError.from_json(
+        {"errors": {"name": ["can't be blank"], "id": ["Entity with this ID not found"]}}
+    )
+    assert error.messages() == ["name can't be blank", "id: Entity with this ID not found"]
+    assert SyncError.from_json({"errors": "Duplicate"}).messages() == ["Duplicate"]
