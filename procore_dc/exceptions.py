@@ -351,6 +351,19 @@ class PermissionDeniedError(APIError):
         "installed in this company"
     )
 
+    def _render(self) -> str:
+        text = self.message.lower()
+        if "not connected" in text or "not installed" in text:
+            # Procore said why: the generic list of causes would only distract.
+            where = f" ({self.method} {self.url})" if self.url else ""
+            request = f" [request id {self.request_id}]" if self.request_id else ""
+            return (
+                f"{self.status_code} {self.message}{where}{request}. Check the company id, "
+                "and that an admin of that company installed the app (Company Admin > App "
+                "Management)"
+            )
+        return super()._render()
+
 
 class NotFoundError(APIError):
     """404: no such record, or one the caller cannot see (Procore answers 404, not 403)."""

@@ -99,3 +99,17 @@ def test_the_authentication_guide_lists_the_login_url() -> None:
     guide = (Path(__file__).parents[2] / "docs" / "authentication.rst").read_text()
     section = guide[guide.index("from_env") :]
     assert re.search(r"PROCORE_LOGIN_URL", section)
+
+
+def test_a_company_without_the_app_gets_the_one_relevant_hint(fake_procore: FakeProcore) -> None:
+    from procore_dc import PermissionDeniedError
+
+    app = fake_procore.default_app
+    auth = ServiceAccountAuth(
+        app.client_id, app.client_secret, environment=fake_procore.environment
+    )
+    with ProcoreClient(auth) as client, pytest.raises(PermissionDeniedError) as caught:
+        client.company(9).projects.list().total  # noqa: B018 - the app is installed in 8 only
+    message = str(caught.value)
+    assert "installed the app (Company Admin > App Management)" in message
+    assert "manifest lacks" not in message
