@@ -154,7 +154,7 @@ def located(exc: OAuthError, what: str, url: str) -> OAuthError:
     """The same error, saying where: the login host and the environment it belongs to, and
     for ``invalid_client`` or a 404 the likely mix-up."""
     host = urlsplit(url).netloc
-    message = f"{what} at {host} ({environment_of(url)}) refused: {exc}"
+    message = f"{what} at {host} ({environment_of(url)}) refused: {str(exc).rstrip('.')}"
     if exc.error == "invalid_client":
         message += (
             "; check that the client id and secret belong to this environment (sandbox and "
