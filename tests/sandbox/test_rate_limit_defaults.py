@@ -11,36 +11,16 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from procore_dc import RetryPolicy, ServiceAccountAuth, Session
-from procore_dc.testing import FakeProcore, RateLimits, SandboxClock
+from procore_dc.testing import FakeProcore, RateLimits
 
-COMPANY = 8
-
-
-def _token(sandbox: FakeProcore) -> str:
-    app = sandbox.default_app
-    answer = requests.post(
-        f"{sandbox.login_url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        },
-        timeout=5,
-    )
-    return str(answer.json()["access_token"])
+from .conftest import COMPANY, dmsa_token, get
 
 
 def _me_statuses(sandbox: FakeProcore, times: int) -> list[int]:
-    token = _token(sandbox)
-    headers = {"Authorization": f"Bearer {token}", "Procore-Company-Id": str(COMPANY)}
-    with requests.Session() as http:
-        return [
-            http.get(f"{sandbox.api_url}/rest/v1.0/me", headers=headers, timeout=5).status_code
-            for _ in range(times)
-        ]
+    token = dmsa_token(sandbox)
+    return [get(sandbox, "/rest/v1.0/me", token).status_code for _ in range(times)]
 
 
 def test_fake_procore_fixture_has_no_rate_limit(fake_procore: FakeProcore) -> None:
@@ -62,12 +42,6 @@ def test_marker_asks_for_rate_limits(fake_procore: FakeProcore) -> None:
 @pytest.mark.procore_rate_limits
 def test_bare_marker_asks_for_procores_own_limits(fake_procore: FakeProcore) -> None:
     assert fake_procore.rate_limits == RateLimits()
-
-
-@pytest.fixture
-def sandbox() -> Iterator[FakeProcore]:
-    with FakeProcore(seed=0, clock=SandboxClock(frozen=True)) as running:
-        yield running
 
 
 @pytest.fixture
