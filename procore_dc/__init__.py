@@ -103,10 +103,14 @@ __all__ = [
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-# requests-oauthlib and oauthlib log tokens and request bodies at DEBUG; import them first so
+# oauthlib and requests-oauthlib log tokens and request bodies at DEBUG; import them first so
 # that their module loggers exist, then filter those and ours.
+import contextlib  # noqa: E402
+
 import oauthlib.oauth2  # noqa: E402
-import requests_oauthlib  # noqa: E402, F401
+
+with contextlib.suppress(ImportError):  # not installed: nothing of it to filter
+    import requests_oauthlib  # noqa: F401
 
 install_log_filter()
 del oauthlib

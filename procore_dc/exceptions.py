@@ -33,6 +33,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from urllib.parse import urlsplit
 
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
 from procore_dc._redact import redact_text, redact_url
@@ -352,6 +353,19 @@ class PermissionDeniedError(APIError):
         "installed in this company"
     )
 
+    def _render(self) -> str:
+        text = self.message.lower()
+        if "not connected" in text or "not installed" in text:
+            # Procore said why: the generic list of causes would only distract.
+            where = f" ({self.method} {self.url})" if self.url else ""
+            request = f" [request id {self.request_id}]" if self.request_id else ""
+            return (
+                f"{self.status_code} {self.message}{where}{request}. Check the company id, "
+                "and that an admin of that company installed the app (Company Admin > App "
+                "Management)"
+            )
+        return super()._render()
+
 
 class NotFoundError(APIError):
     """404: no such record, or one the caller cannot see (Procore answers 404, not 403)."""
@@ -360,6 +374,14 @@ class NotFoundError(APIError):
         "Check the id, the Procore-Company-Id header, and that the caller can see the "
         "company and project"
     )
+
+    def _render(self) -> str:
+        text = super()._render()
+        host = urlsplit(self.url).netloc if self.url else ""
+        if host:
+            # A wrong API URL answers every path with 404: name who answered.
+            text += f"; and that {host}, which answered, is your environment's API host"
+        return text
 
 
 class ConflictError(APIError):

@@ -119,6 +119,10 @@ class PageIterator(Generic[T]):
         subjects = [rfi["subject"] for rfi in rfis]
     """
 
+    #: The model class the items are structured into, when a resource built this iterator
+    #: (it gives :meth:`to_dataframe` its columns on an empty result); ``None`` otherwise.
+    model: Optional[type] = None
+
     def __init__(
         self,
         session: Session,
@@ -191,25 +195,25 @@ class PageIterator(Generic[T]):
         """
         return list(self)
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self, *, all_fields: bool = False) -> Any:
         """Return all items as a ``pandas.DataFrame`` (needs pandas installed).
 
-        Mappings become rows as they are; attrs instances become rows of their public fields.
+        Mappings become rows as they are; models become rows of the fields Procore sent (a
+        field absent from every response is no column, unless ``all_fields=True``). An empty
+        result from a resource still has the model's columns. Date fields become
+        ``datetime64`` columns.
 
+        :param all_fields: one column per model field, sent or not
         :raises ConfigurationError: when pandas cannot be imported
 
         .. code-block:: python
 
+            frame = company.projects.list().to_dataframe()
             frame = session.paginate("/rest/v1.0/projects/42/rfis").to_dataframe()
         """
-        try:
-            import pandas  # type: ignore[import-untyped, import-not-found, unused-ignore]
-        except ImportError:
-            raise ConfigurationError(
-                "to_dataframe() needs pandas, which is not installed: pip install pandas"
-            ) from None
-        rows = [_row(item) for item in self]
-        return pandas.DataFrame.from_records(rows)
+        from procore_dc._frames import to_dataframe
+
+        return to_dataframe(list(self), self.model, all_fields=all_fields)
 
     def pages(self) -> Iterator[Page[T]]:
         """Yield the pages in order, each with its items, number, total and next link.
@@ -427,11 +431,3 @@ def _trim(page: Page[T], budget: Optional[int]) -> tuple[Page[T], Optional[int]]
     if len(page.items) <= budget:
         return page, budget - len(page.items)
     return attrs.evolve(page, items=page.items[:budget]), 0
-
-
-def _row(item: Any) -> Any:
-    if isinstance(item, Mapping):
-        return dict(item)
-    if attrs.has(type(item)):
-        return attrs.asdict(item, recurse=True, filter=lambda a, _v: a.repr is not False)
-    return item

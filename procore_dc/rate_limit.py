@@ -13,16 +13,29 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Optional
 
+import attrs
 from requests.structures import CaseInsensitiveDict
 from urllib3._collections import HTTPHeaderDict
 
 from procore_dc._headers import RateLimitHeaders, parse_rate_limit_headers
 
-__all__ = ["RateLimitState"]
+__all__ = ["RateLimitPause", "RateLimitState"]
 
 _NAMES = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 # Header mappings whose ``in`` ignores case (requests' and urllib3's).
 _CASE_INSENSITIVE = (CaseInsensitiveDict, HTTPHeaderDict)
+
+
+@attrs.frozen
+class RateLimitPause:
+    """A wait the session made for the rate limit: how long, and the header that asked.
+
+    :ivar seconds: the seconds slept (with jitter)
+    :ivar cause: the header behind it, e.g. ``"Retry-After: 3"``
+    """
+
+    seconds: float
+    cause: str
 
 
 class RateLimitState:
@@ -30,24 +43,37 @@ class RateLimitState:
 
     Responses from parallel requests can arrive out of order, so within one window (the same
     reset time) ``remaining`` only goes down, and a response from an older window is ignored.
-    A response without the headers changes nothing.
+    A response without the headers changes nothing. Every wait the session makes for the rate
+    limit is counted in ``pauses`` and the last is kept in ``last_pause`` (and logged at INFO).
 
     .. code-block:: python
 
         session.get_json("/rest/v1.0/companies")
         state = session.rate_limit
-        print(state.limit, state.remaining, state.reset_at)
+        print(state.limit, state.remaining, state.reset_at, state.pauses, state.last_pause)
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current = RateLimitHeaders()
+        #: How many times the session has waited for the rate limit.
+        self.pauses = 0
+        #: The last of those waits, a :class:`RateLimitPause`, or ``None``.
+        self.last_pause: Optional[RateLimitPause] = None
 
     def __repr__(self) -> str:
         now = self.snapshot()
+        paused = f", pauses={self.pauses}, last_pause={self.last_pause!r}" if self.pauses else ""
         return (
-            f"RateLimitState(limit={now.limit}, remaining={now.remaining}, reset_at={now.reset_at})"
+            f"RateLimitState(limit={now.limit}, remaining={now.remaining}, "
+            f"reset_at={now.reset_at}{paused})"
         )
+
+    def record_pause(self, seconds: float, cause: str) -> None:
+        """Count one wait for the rate limit (the session calls this)."""
+        with self._lock:
+            self.pauses += 1
+            self.last_pause = RateLimitPause(seconds, cause)
 
     @property
     def limit(self) -> Optional[int]:

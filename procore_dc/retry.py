@@ -73,6 +73,8 @@ class _Attempts(threading.local):
         self.outcome = ""
         self.logged = 0
         self.slept = 0.0
+        # The last wait a 429 asked for in this call, and the header that set it.
+        self.rate_pause: Optional[tuple[float, str]] = None
         # A Retry whose budget the next send on this thread continues (see RetryAdapter).
         self.resume: Optional[Retry] = None
 
@@ -89,7 +91,22 @@ def begin_call(method: str, url: str) -> None:
     _ATTEMPTS.outcome = ""
     _ATTEMPTS.logged = 0
     _ATTEMPTS.slept = 0.0
+    _ATTEMPTS.rate_pause = None
     _ATTEMPTS.resume = None
+
+
+def rate_pause() -> Optional[tuple[float, str]]:
+    """The last wait a 429 asked for in the current call on this thread: ``(seconds, cause)``,
+    the cause naming the header that set it; ``None`` when there was none."""
+    return _ATTEMPTS.rate_pause
+
+
+def _wait_cause(headers: Mapping[str, str]) -> str:
+    for name in ("Retry-After", "X-Rate-Limit-Reset"):
+        value = _header(headers, name)
+        if value is not None:
+            return f"{name}: {value}"
+    return "no Retry-After or X-Rate-Limit-Reset, so the backoff"
 
 
 def attempts_made() -> int:
@@ -478,6 +495,16 @@ class _ProcoreRetry(Retry):
             log_attempt(outcome, note=f"a wait of {wait:.0f} s exceeds max_wait, not retried")
             raise
         log_attempt(outcome, note=f"retrying in {total:.2f} s")
+        if status == 429:
+            cause = _wait_cause(headers)
+            _ATTEMPTS.rate_pause = (total, cause)
+            _log.info(
+                "rate limited: waiting %.1f s before retrying %s %s (429, %s)",
+                total,
+                _ATTEMPTS.method,
+                redact_url(_ATTEMPTS.url),
+                cause,
+            )
         policy.do_sleep(total)
         _next_attempt()
 

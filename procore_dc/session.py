@@ -36,6 +36,7 @@ from requests.exceptions import (
 )
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
+from procore_dc._ids import coerce_optional_id
 from procore_dc._redact import get_logger, install_log_filter, redact_url
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
@@ -56,6 +57,7 @@ from procore_dc.retry import (
     describe_error,
     end_resume,
     log_attempt,
+    rate_pause,
 )
 
 if TYPE_CHECKING:
@@ -95,13 +97,7 @@ def _user_agent(prefix: Optional[str]) -> str:
 
 
 def _check_company_id(value: Any, where: str) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(f"{where} must be a positive integer company id, got {value!r}")
-    return value
+    return coerce_optional_id(value, where, "company id")
 
 
 def _check_timeout(value: Any, where: str) -> Timeout:
@@ -496,6 +492,10 @@ class Session:
                 method=method,
                 url=url,
             ) from exc
+        finally:
+            paused = rate_pause()
+            if paused is not None:
+                self.rate_limit.record_pause(*paused)
         log_attempt(str(response.status_code))
         return response
 
@@ -519,12 +519,15 @@ class Session:
         wait = limits.wait_seconds(self.retry.now())
         if wait > 0:
             state = limits.snapshot()
-            log.debug("no requests left in the rate-limit window; waiting %.1f s", wait)
-            self.retry.pause(
+            reset = "unknown" if state.reset_at is None else state.reset_at.isoformat()
+            cause = f"X-Rate-Limit-Remaining: 0 until X-Rate-Limit-Reset {reset}"
+            log.info("rate limit: waiting %.1f s before the next request (%s)", wait, cause)
+            slept = self.retry.pause(
                 wait,
                 reset_at=state.reset_at,
                 reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
             )
+            limits.record_pause(slept, cause)
 
     def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
         if not isinstance(path_or_url, str):

@@ -34,6 +34,7 @@ from typing import Optional
 
 import attrs
 
+from procore_dc._ids import coerce_id
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 
@@ -172,12 +173,7 @@ class Credentials:
 
 
 def _company(value: str, source: str, setting: Setting) -> int:
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or int(text) <= 0:
-        raise ConfigurationError(
-            f"{setting.label} from {source} must be a positive integer, got {text!r}"
-        )
-    return int(text)
+    return coerce_id(value, f"{setting.label} from {source}", "id")
 
 
 def resolve(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> Credentials:

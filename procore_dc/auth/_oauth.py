@@ -27,7 +27,7 @@ import requests
 from oauthlib.oauth2 import OAuth2Error
 
 from procore_dc._redact import get_logger
-from procore_dc.environments import is_loopback_host
+from procore_dc.environments import Environment, is_loopback_host
 from procore_dc.exceptions import (
     ConfigurationError,
     InvalidGrantError,
@@ -129,7 +129,7 @@ def post_form(
         raise OutcomeUnknownError(f"{what}: {type(exc).__name__}") from exc
     log.debug("%s: POST %s -> %s", what, url, response.status_code)
     if response.status_code >= 400 or response.status_code < 200:
-        raise OAuthError.from_response(response)
+        raise located(OAuthError.from_response(response), what, url)
     if response.status_code >= 300:
         raise OAuthError(
             f"{what}: the token endpoint redirected (status {response.status_code}); check "
@@ -138,6 +138,39 @@ def post_form(
             status_code=response.status_code,
         )
     return response
+
+
+def environment_of(url: str) -> str:
+    """Name the environment a login URL belongs to: ``production``, ``sandbox``,
+    ``monthly-sandbox``, or ``a local or custom environment``."""
+    host = urlsplit(url).netloc.lower()
+    for environment in (Environment.PRODUCTION, Environment.SANDBOX, Environment.MONTHLY_SANDBOX):
+        if urlsplit(environment.login_url).netloc.lower() == host:
+            return f"the {environment.name} environment"
+    return "a local or custom environment"
+
+
+def located(exc: OAuthError, what: str, url: str) -> OAuthError:
+    """The same error, saying where: the login host and the environment it belongs to, and
+    for ``invalid_client`` or a 404 the likely mix-up."""
+    host = urlsplit(url).netloc
+    message = f"{what} at {host} ({environment_of(url)}) refused: {str(exc).rstrip('.')}"
+    if exc.error == "invalid_client":
+        message += (
+            "; check that the client id and secret belong to this environment (sandbox and "
+            "production apps have different credentials)"
+        )
+    elif exc.status_code == 404:
+        message += (
+            f"; {host} has no OAuth token endpoint: check the environment's login URL "
+            "(PROCORE_LOGIN_URL, for an environment given as a URL)"
+        )
+    return type(exc)(
+        message,
+        error=exc.error,
+        error_description=exc.error_description,
+        status_code=exc.status_code,
+    )
 
 
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:

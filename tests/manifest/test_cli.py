@@ -121,7 +121,7 @@ def test_bump_prints_and_in_place_rewrites(manifest_file: Path) -> None:
 
     rewritten = run("bump", str(manifest_file), "--part", "major", "--in-place")
     assert rewritten.returncode == 0, rewritten.stderr
-    assert rewritten.stdout == ""
+    assert rewritten.stdout == f"{manifest_file}: 0.1.0 -> 1.0.0\n"
     assert json.loads(manifest_file.read_text())["version"] == "1.0.0"
     assert list(manifest_file.parent.iterdir()) == [manifest_file]  # no temporary left
 
