@@ -41,12 +41,13 @@ def test_invalid_client_names_the_host_environment_and_mix_up(fake_procore: Fake
 
 def test_a_login_host_without_oauth_says_so(fake_procore: FakeProcore) -> None:
     app = fake_procore.default_app
-    wrong = Environment.local(fake_procore.api_url)  # OAuth lives on another port
+    # The API host answers /oauth/token too (as Procore's does); the storage host does not.
+    wrong = Environment.local(fake_procore.storage_url)
     auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=wrong)
     with pytest.raises(OAuthError) as caught:
         auth.ensure_valid()
     message = str(caught.value)
-    host = _host(fake_procore.api_url)
+    host = _host(fake_procore.storage_url)
     assert f"at {host} (a local or custom environment) refused: http_404" in message
     assert f"{host} has no OAuth token endpoint" in message
     assert "PROCORE_LOGIN_URL" in message

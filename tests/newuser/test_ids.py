@@ -91,9 +91,9 @@ def test_ids_out_of_a_dataframe_reach_every_tool(
     assert project.rfis.get(rfi_id).id == int(rfi_id)
     assert client.company(COMPANY).projects.get(project_id).id == int(project_id)
     assignee = pd.Series([fake_procore.signed_in_user]).iloc[0]
-    created = project.rfis.create("Door hardware", question="Which hinge?", assignee_id=assignee)
+    created = project.rfis.create("Door hardware", question="Which hinge?", rfi_manager_id=assignee)
     sent = [r for r in fake_procore.requests if r.method == "POST"][-1]
-    assert b'"assignee_id": %d' % int(assignee) in sent.body
+    assert b'"rfi_manager_id": %d' % int(assignee) in sent.body
     assert project.rfis.update(np.int64(created.id), subject="Hinges").subject == "Hinges"
 
 
@@ -172,7 +172,7 @@ def test_bad_company_ids_in_session_and_cli(bad: Any, type_name: str) -> None:
 
 def test_body_ids_are_checked_and_text_ids_left_alone(client: ProcoreClient) -> None:
     project = client.company(COMPANY).project(PROJECT)
-    with pytest.raises(ConfigurationError, match=r"assignee_id must be .* got float 2\.5"):
-        project.rfis.create("Door", question="Which?", assignee_id=2.5)
+    with pytest.raises(ConfigurationError, match=r"rfi_manager_id must be .* got float 2\.5"):
+        project.rfis.create("Door", question="Which?", rfi_manager_id=2.5)
     synced = client.company(COMPANY).projects.create("Tower", origin_id="erp-7")
     assert synced.origin_id == "erp-7"
