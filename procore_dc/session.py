@@ -9,6 +9,8 @@ renews the token once on a 401, and turns every failure into an exception from
 :mod:`procore_dc.exceptions`::
 
     no response at all           -> TransportError (the requests/urllib3 error is __cause__)
+    a body past the size limit   -> ResponseTooLargeError (a TransportError; connection dropped)
+    the call's deadline passed   -> TimeoutError (a TransportError), retries and waits included
     status >= 400                -> APIError.from_response: NotFoundError, RateLimitError, ...
     2xx whose body is not JSON   -> ResponseFormatError (get_json and friends)
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import copy
 import json as _json
 import platform
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 from urllib.parse import urlsplit
@@ -35,6 +38,13 @@ from requests.exceptions import (
 )
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
+from procore_dc._body import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    deadline_timeout,
+    read_body,
+)
 from procore_dc._redact import get_logger, install_log_filter, redact_url
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
@@ -42,7 +52,9 @@ from procore_dc.exceptions import (
     APIError,
     ConfigurationError,
     ProcoreError,
+    RateLimitError,
     ResponseFormatError,
+    TimeoutError,
     TransportError,
 )
 from procore_dc.rate_limit import RateLimitState
@@ -60,7 +72,15 @@ if TYPE_CHECKING:
     from procore_dc.auth.base import AuthStrategy
     from procore_dc.pagination import PageIterator
 
-__all__ = ["DEFAULT_RETRY", "DEFAULT_TIMEOUT", "Session", "response_json"]
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_ERROR_BODY_BYTES",
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "Session",
+    "response_json",
+]
 
 log = get_logger(__name__)
 # urllib3 logs request targets (query strings included) at DEBUG and WARNING.
@@ -113,6 +133,12 @@ def _check_timeout(value: Any, where: str) -> Timeout:
     raise ConfigurationError(
         f"{where} must be seconds > 0 or a (connect, read) pair such as (10, 60), got {value!r}"
     )
+
+
+def _check_positive(value: Any, where: str, example: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"{where} must be a number > 0 such as {example}, got {value!r}")
+    return value
 
 
 def _bearer_token(header: Optional[str]) -> Optional[str]:
@@ -195,7 +221,14 @@ class Session:
     :param user_agent: your app's name and version, put before the SDK's ``User-Agent``
     :param pace: wait for the window to reset when ``X-Rate-Limit-Remaining`` reaches 0
         (default: ``True``)
-    :raises ConfigurationError: for a bad company id, timeout or user agent
+    :param deadline: seconds one call may take in all, retries, rate-limit waits and a token
+        renewal's replay included; past it the call raises
+        :class:`~procore_dc.exceptions.TimeoutError` (default: ``120``)
+    :param max_body_bytes: the largest 2xx body read into memory, gzip and deflate counted
+        decoded; past it :class:`~procore_dc.exceptions.ResponseTooLargeError` (default:
+        64 MiB). ``stream=True`` downloads are not limited
+    :param max_error_body_bytes: the same for error pages (status >= 400; default: 1 MiB)
+    :raises ConfigurationError: for a bad company id, timeout, deadline, limit or user agent
 
     .. code-block:: python
 
@@ -218,6 +251,9 @@ class Session:
         requests_session: Optional[requests.Session] = None,
         user_agent: Optional[str] = None,
         pace: bool = True,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
     ) -> None:
         environment = getattr(auth, "environment", None)
         if not callable(auth) or not isinstance(environment, Environment):
@@ -245,6 +281,14 @@ class Session:
         """The default timeout per attempt."""
         self.pace = bool(pace)
         """Whether calls wait for the window to reset when no requests are left."""
+        self.deadline = float(_check_positive(deadline, "deadline", "120"))
+        """Seconds one call may take in all, retries and waits included."""
+        self.max_body_bytes = int(_check_positive(max_body_bytes, "max_body_bytes", "2**26"))
+        """The largest 2xx body read into memory (decoded bytes)."""
+        self.max_error_body_bytes = int(
+            _check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
+        )
+        """The largest error page read into memory (decoded bytes)."""
         self.rate_limit = RateLimitState()
         """What Procore last said about the rate limit (shared by :meth:`with_company` views)."""
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
@@ -361,9 +405,12 @@ class Session:
                 auth=self.auth if authenticated else _no_auth,
             )
         )
-        response = self._send(prepared, per_call, stream)
+        # A fresh list per prepared request (requests copies the session's hooks into it).
+        prepared.hooks["response"].append(_drop_redirect_body)
+        deadline = time.monotonic() + self.deadline
+        response = self._send(prepared, per_call, stream, deadline)
         if response.status_code == 401 and authenticated:
-            response = self._refresh_and_replay(response, prepared, per_call, stream)
+            response = self._refresh_and_replay(response, prepared, per_call, stream, deadline)
         if response.status_code >= 400:
             try:
                 raise APIError.from_response(response)
@@ -377,6 +424,7 @@ class Session:
         prepared: requests.PreparedRequest,
         timeout: Timeout,
         stream: bool,
+        deadline: float,
     ) -> requests.Response:
         """Renew the token once and send the call once more; outside the retry budget."""
         answered = response.request.headers if response.request is not None else {}
@@ -396,33 +444,47 @@ class Session:
         self.auth.refresh(failed_access_token=failed)
         replay.headers.pop("Authorization", None)
         replay.prepare_auth(self.auth)
-        return self._send(replay, timeout, stream)
+        return self._send(replay, timeout, stream, deadline)
 
     def _send(
-        self, prepared: requests.PreparedRequest, timeout: Timeout, stream: bool
+        self,
+        prepared: requests.PreparedRequest,
+        timeout: Timeout,
+        stream: bool,
+        deadline: float,
     ) -> requests.Response:
         method = prepared.method or "GET"
         url = prepared.url or ""
-        begin_call(method, url)
+        begin_call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes)
         if self.pace:
-            self._wait_for_window()
+            self._wait_for_window(deadline)
         http = self.requests_session
         settings = http.merge_environment_settings(url, {}, True, None, None)
+        bounded = deadline_timeout(timeout, deadline)
         try:
             while True:
                 try:
                     # Always stream: reading the body ourselves keeps the response (and its
                     # retry state) when the body breaks off.
                     response = http.send(
-                        prepared, timeout=timeout, allow_redirects=True, **settings
+                        prepared, timeout=bounded, allow_redirects=True, **settings
                     )
                 finally:
                     end_resume()
                 self.rate_limit.update(response.headers)
-                if stream:
+                failed = response.status_code >= 400
+                if stream and not failed:
                     break
                 try:
-                    _check_complete(response, response.content)
+                    body = read_body(
+                        response,
+                        limit=self.max_error_body_bytes if failed else self.max_body_bytes,
+                        deadline=deadline,
+                        method=method,
+                        url=url,
+                        what="the error page" if failed else "the body",
+                    )
+                    _check_complete(response, body)
                     break
                 except (ChunkedEncodingError, requests.ConnectionError) as exc:
                     response.close()
@@ -443,18 +505,30 @@ class Session:
         log_attempt(str(response.status_code))
         return response
 
-    def _wait_for_window(self) -> None:
-        if self.rate_limit.remaining != 0:
+    def _wait_for_window(self, deadline: float) -> None:
+        until = self.rate_limit.exhausted_until
+        if until is None:
             return  # the common case, without reading the clock
         wait = self.rate_limit.wait_seconds(self.retry.now())
         if wait > 0:
-            state = self.rate_limit.snapshot()
-            log.debug("no requests left in the rate-limit window; waiting %.1f s", wait)
-            self.retry.pause(
-                wait,
-                reset_at=state.reset_at,
-                reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
-            )
+            try:
+                total = self.retry.plan(
+                    wait,
+                    reset_at=until,
+                    reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
+                )
+            except RateLimitError:
+                # Refuse this call, but let the next one ask Procore: one bad header must not
+                # refuse every call until its reset.
+                self.rate_limit.forget_exhausted(until)
+                raise
+            if time.monotonic() + total > deadline:
+                raise TimeoutError(
+                    f"the rate-limit window asks to wait {wait:.0f} s, past the call's "
+                    f"deadline ({self.deadline:g} s)"
+                )
+            log.debug("no requests left in the rate-limit window; waiting %.1f s", total)
+            self.retry.do_sleep(total)
 
     def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
         if not isinstance(path_or_url, str):
@@ -660,6 +734,16 @@ class Session:
             prefetch=prefetch,
             company_id=company_id,
         )
+
+
+def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests.Response:
+    # requests reads a redirect's whole body before it follows the Location; a hostile or
+    # broken hop could send gigabytes. Drop the connection and the body instead.
+    if response.is_redirect:
+        response.raw.close()
+        response._content = b""
+        response._content_consumed = True
+    return response
 
 
 def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
