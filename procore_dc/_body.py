@@ -63,9 +63,7 @@ class DeadlineTimeout(Timeout):
     deadline, so a late attempt waits only for the time that is left.
     """
 
-    def __init__(
-        self, connect: Optional[float], read: Optional[float], *, deadline: float
-    ) -> None:
+    def __init__(self, connect: Optional[float], read: Optional[float], *, deadline: float) -> None:
         super().__init__(connect=connect, read=read)
         self.deadline = deadline
 
@@ -81,8 +79,11 @@ class DeadlineTimeout(Timeout):
         return min(float(self._read), _remaining(self.deadline))  # type: ignore[arg-type]
 
 
-def deadline_timeout(timeout: Union[float, tuple[float, float]], deadline: float) -> Timeout:
-    """The per-attempt ``timeout`` bounded by ``deadline``, in the form requests passes on."""
+def deadline_timeout(timeout: Union[float, tuple[float, float]], deadline: float) -> Any:
+    """The per-attempt ``timeout`` bounded by ``deadline``, in the form requests passes on.
+
+    Typed ``Any``: requests accepts a urllib3 ``Timeout`` but its stubs do not say so.
+    """
     if isinstance(timeout, tuple):
         return DeadlineTimeout(timeout[0], timeout[1], deadline=deadline)
     return DeadlineTimeout(timeout, timeout, deadline=deadline)
@@ -105,7 +106,8 @@ def read_body(
     :raises requests.ConnectionError: a read timed out (as requests says)
     """
     raw = response.raw
-    if response._content is not False or raw is None:
+    loaded: Any = response._content
+    if loaded is not False or raw is None:
         # Already in memory (a custom adapter or a test double read it); only check its size.
         body = response.content or b""
         if len(body) > limit:
@@ -142,9 +144,14 @@ def read_body(
                 url=url,
             )
     body = b"".join(chunks)
-    response._content = body
-    response._content_consumed = True
+    keep_body(response, body)
     return body
+
+
+def keep_body(response: requests.Response, body: bytes) -> None:
+    """Make ``body`` what ``response.content`` returns, without reading the connection."""
+    response._content = body
+    response._content_consumed = True  # type: ignore[attr-defined]
 
 
 def _too_large(

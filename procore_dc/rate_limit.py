@@ -18,12 +18,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Optional
 
-from procore_dc._redact import get_logger
-
 from requests.structures import CaseInsensitiveDict
 from urllib3._collections import HTTPHeaderDict
 
 from procore_dc._headers import RateLimitHeaders, parse_rate_limit_headers
+from procore_dc._redact import get_logger
 
 __all__ = ["RateLimitState"]
 
@@ -98,9 +97,12 @@ class RateLimitState:
         if new.limit is None and new.remaining is None and new.reset_at is None:
             return
         with self._lock:
-            if new.remaining == 0 and new.reset_at is not None:
-                if self.exhausted_until is None or self.exhausted_until < new.reset_at:
-                    self.exhausted_until = new.reset_at
+            if (
+                new.remaining == 0
+                and new.reset_at is not None
+                and (self.exhausted_until is None or self.exhausted_until < new.reset_at)
+            ):
+                self.exhausted_until = new.reset_at
             old = self._current
             if new.reset_at is not None and old.reset_at is not None:
                 if new.reset_at < old.reset_at:

@@ -43,6 +43,7 @@ from procore_dc._body import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_ERROR_BODY_BYTES,
     deadline_timeout,
+    keep_body,
     read_body,
 )
 from procore_dc._redact import get_logger, install_log_filter, redact_url
@@ -741,8 +742,7 @@ def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests
     # broken hop could send gigabytes. Drop the connection and the body instead.
     if response.is_redirect:
         response.raw.close()
-        response._content = b""
-        response._content_consumed = True
+        keep_body(response, b"")
     return response
 
 

@@ -13,13 +13,18 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ContextManager, Optional, Protocol, Union, runtime_checkable
 
+from procore_dc._filemodes import check_private
 from procore_dc._redact import get_logger
 from procore_dc.auth.tokens import Token
-from procore_dc.exceptions import ConfigurationError
+from procore_dc.exceptions import ConfigurationError, TimeoutError
+
+#: The longest wait for another process's token-file lock, in seconds.
+DEFAULT_LOCK_TIMEOUT = 120.0
 
 try:  # POSIX only; on other systems the file lock is a process-local lock (see FileTokenStore)
     import fcntl
@@ -117,7 +122,14 @@ class FileTokenStore:
       it is never deleted or overwritten silently, because it may hold the only copy of a
       refresh token.
 
+    - A token file others can read, or a folder others can write, draws one WARNING naming
+      the file and the ``chmod`` that fixes it (``strict=True`` refuses it instead).
+    - :meth:`lock` waits at most ``lock_timeout`` seconds for another process holding the
+      lock, then raises :class:`~procore_dc.exceptions.TimeoutError` naming the lock file.
+
     :param path: the token file, e.g. ``~/.config/procore-dc/token.json`` (``~`` is expanded)
+    :param strict: refuse a token file open to others instead of warning (default: ``False``)
+    :param lock_timeout: the longest wait for the file lock, in seconds (default: ``120``)
 
     .. code-block:: python
 
@@ -126,7 +138,21 @@ class FileTokenStore:
                              store=store)
     """
 
-    def __init__(self, path: Union[str, os.PathLike[str]]) -> None:
+    def __init__(
+        self,
+        path: Union[str, os.PathLike[str]],
+        *,
+        strict: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, (int, float))
+            or not (lock_timeout > 0)
+        ):
+            raise ConfigurationError(f"lock_timeout must be seconds > 0, got {lock_timeout!r}")
+        self.strict = bool(strict)
+        self.lock_timeout = float(lock_timeout)
         self.path = Path(path).expanduser()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._thread_lock = threading.RLock()
@@ -144,6 +170,7 @@ class FileTokenStore:
         """
         try:
             with open(self.path, encoding="utf-8") as handle:
+                check_private(self.path, "the token file", strict=self.strict, fd=handle.fileno())
                 text = handle.read()
         except FileNotFoundError:
             return None
@@ -227,7 +254,7 @@ class FileTokenStore:
                 f"cannot open the lock file {self.lock_path}: {exc.strerror}"
             ) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _wait_for_lock(fd, self.lock_path, self.lock_timeout)
         except BaseException:
             os.close(fd)
             raise
@@ -259,6 +286,25 @@ class FileTokenStore:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _wait_for_lock(fd: int, lock_path: Path, timeout: float) -> None:
+    """Take the flock, polling, for at most ``timeout`` seconds (flock itself has no timeout)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() + pause > deadline:
+                raise TimeoutError(
+                    f"another process has held the token lock {lock_path} for more than "
+                    f"{timeout:g} s (a stuck or stopped procore-dc process?); stop it, or "
+                    "delete the lock file if no process uses it"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _release(fd: int) -> None:

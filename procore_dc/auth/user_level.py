@@ -37,11 +37,12 @@ from procore_dc.auth._oauth import (
     oauthlib_url,
     parse_token_body,
     post_form,
+    raw_token_fields,
     restore_url,
 )
 from procore_dc.auth.base import AuthStrategy
 from procore_dc.auth.stores import TokenStore
-from procore_dc.auth.tokens import Token
+from procore_dc.auth.tokens import TOKEN_CHARS, Token
 from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     ConfigurationError,
@@ -459,8 +460,9 @@ class UserLevelAuth(AuthStrategy):
         try:
             token = Token.from_response(parse_token_body(client, response), started)
         except (OAuthError, ResponseFormatError) as exc:
-            # The server answered 2xx, so it rotated the refresh token: the old one is spent.
-            self._mark_spent(current)
+            # The server answered 2xx, so it rotated the refresh token: the old one is spent,
+            # and the new one, when the answer holds a usable one, is the only one left.
+            self._mark_spent(current, _rotated_refresh_token(response.text))
             raise OAuthError(
                 f"the token refresh's answer could not be read; {_SIGN_IN_AGAIN}",
                 error="invalid_response",
@@ -470,9 +472,20 @@ class UserLevelAuth(AuthStrategy):
             token = attrs.evolve(token, refresh_token=current.refresh_token)
         return token
 
-    def _mark_spent(self, current: Token) -> None:
-        """Record in the store that the refresh token must never be sent again."""
-        spent = attrs.evolve(current, refresh_token=None)
+    def _mark_spent(self, current: Token, rotated: Optional[str] = None) -> None:
+        """Record that the refresh token must never be sent again (keeping a rotated one)."""
+        spent = attrs.evolve(current, refresh_token=rotated)
         self.store.save(spent)
         self._token = spent
-        log.warning("the refresh token is spent; %s", _SIGN_IN_AGAIN)
+        if rotated is None:
+            log.warning("the refresh token is spent; %s", _SIGN_IN_AGAIN)
+        else:
+            log.warning("the token answer was unusable; its new refresh token was saved")
+
+
+def _rotated_refresh_token(text: str) -> Optional[str]:
+    """The refresh token a 2xx answer carries, when it is one we could send, else ``None``."""
+    value = raw_token_fields(text).get("refresh_token")
+    if isinstance(value, str) and TOKEN_CHARS.fullmatch(value):
+        return value
+    return None
