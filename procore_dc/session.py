@@ -46,7 +46,12 @@ from procore_dc._body import (
     keep_body,
     read_body,
 )
-from procore_dc._redact import get_logger, install_log_filter, redact_url
+from procore_dc._redact import (
+    get_logger,
+    install_log_filter,
+    redact_url,
+    scrub_exception_chain,
+)
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
 from procore_dc.exceptions import (
@@ -497,6 +502,7 @@ class Session:
             raise
         except RequestException as exc:
             log_attempt(describe_error(exc))
+            scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
             attempts = attempts_made()
             raise TransportError(
                 f"{_explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",

@@ -29,7 +29,7 @@ import requests
 from oauthlib.oauth2 import OAuth2Error
 
 from procore_dc._body import DEFAULT_MAX_ERROR_BODY_BYTES, deadline_timeout, read_body
-from procore_dc._redact import get_logger
+from procore_dc._redact import get_logger, scrub_exception_chain
 from procore_dc.auth.tokens import TOKEN_CHARS
 from procore_dc.environments import is_loopback_host
 from procore_dc.exceptions import (
@@ -136,18 +136,22 @@ def post_form(
             # Too large or too slow: the server answered, so a single-use grant may be spent.
             raise OutcomeUnknownError(f"{what}: {exc}") from None
     except requests.exceptions.ConnectTimeout as exc:
+        scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
         raise TransportError(
             f"{what}: the token endpoint did not accept a connection", method="POST", url=url
         ) from exc
     except requests.exceptions.ConnectionError as exc:
+        scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
         if _never_sent(exc):
             raise TransportError(
                 f"{what}: could not connect to the token endpoint", method="POST", url=url
             ) from exc
         raise OutcomeUnknownError(f"{what}: the connection broke after sending") from exc
     except requests.exceptions.Timeout as exc:
+        scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
         raise OutcomeUnknownError(f"{what}: no answer within the read timeout") from exc
     except requests.exceptions.RequestException as exc:
+        scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
         raise OutcomeUnknownError(f"{what}: {type(exc).__name__}") from exc
     log.debug("%s: POST %s -> %s", what, url, response.status_code)
     if response.status_code >= 400 or response.status_code < 200:
