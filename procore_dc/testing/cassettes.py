@@ -116,7 +116,7 @@ def _media_type(headers: Mapping[str, Any]) -> str:
 
 def _scrub_json(value: Any, fields: frozenset[str], found: set[str]) -> Any:
     if isinstance(value, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, item in value.items():
             name = key.lower() if isinstance(key, str) else ""
             if name in fields and item not in (None, ""):
