@@ -396,9 +396,7 @@ class PageIterator(Generic[T]):
 
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
-        parts = _split_link(link)
-        if not parts.netloc:
-            return link
+        parts = _split_link(link)  # absolute: _fetch joined it to the page's URL
         if parts.netloc.lower() == self._session.environment.api_host:
             # Another scheme on the API host (e.g. http behind a TLS-terminating proxy) is the
             # API all the same: the session's scheme is kept.

@@ -109,7 +109,7 @@ def sign_in_with_browser(
                 return
             callback = f"{redirect.split('?', 1)[0]}?{target.query}"
             with finish:
-                if done.is_set():
+                if done.is_set():  # pragma: no cover - a second callback racing the first
                     self.send_error(404)
                     return
                 try:

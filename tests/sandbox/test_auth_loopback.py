@@ -199,3 +199,18 @@ def test_only_user_level_auth_can_sign_in_with_a_browser() -> None:
     auth = ServiceAccountAuth("id", "secret")
     with pytest.raises(ConfigurationError, match="needs a UserLevelAuth"):
         sign_in_with_browser(auth, open_browser=False)  # type: ignore[arg-type]
+
+
+def test_an_error_callback_with_this_flows_state_ends_the_sign_in() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    port = free_port()
+    redirect = f"http://127.0.0.1:{port}/callback"
+    auth = UserLevelAuth("id", "secret", redirect)
+    thread, result, urls = run_sign_in(auth)
+    state = parse_qs(urlsplit(urls.get(timeout=10)).query)["state"][0]
+    page = requests.get(f"{redirect}?error=access_denied&state={state}", timeout=10)
+    thread.join(30)
+    assert "failed" in page.text
+    assert isinstance(result["error"], OAuthError)
+    assert result["error"].error == "access_denied"

@@ -133,3 +133,12 @@ def test_a_link_to_the_api_host_with_another_scheme_is_followed_on_the_api(
     ]
     assert len(session_for(server).paginate("/x", per_page=2).to_list()) == 4
     assert len(server.requests) == 2
+
+
+def test_prefetch_stops_at_the_last_page_total_names_even_if_links_go_on(
+    server: LoopbackServer,
+) -> None:
+    server.script = [lister(two_per_page, lambda n, _t: f"/x?page={n + 1}", total=6)]
+    items = session_for(server).paginate("/x", per_page=2, prefetch=4).to_list()
+    assert [item["id"] for item in items] == [1, 2, 3, 4, 5, 6]
+    assert len(server.requests) == 3  # never past page Total / Per-Page

@@ -451,3 +451,50 @@ def test_a_deadline_must_be_positive(server: LoopbackServer) -> None:
             session_for(server, deadline=bad)
     with pytest.raises(ConfigurationError, match="max_body_bytes"):
         session_for(server, max_body_bytes=0)
+
+
+def test_forgetting_another_window_keeps_the_current_one() -> None:
+    state = RateLimitState()
+    state.update({"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(T0) + 5)})
+    state.forget_exhausted(datetime.fromtimestamp(T0 + 99, tz=timezone.utc))
+    assert state.exhausted_until is not None
+    state.forget_exhausted()
+    assert state.exhausted_until is None
+
+
+def test_a_retried_compressed_error_page_is_dropped_not_drained(server: LoopbackServer) -> None:
+    server.script = [compressed(503, b" " * (4 * MiB), "gzip"), Reply(200, JSON, b"[5]")]
+    assert session_for(server).get_json("/x") == [5]
+    assert len(server.requests) == 2
+
+
+def test_a_corrupt_gzip_body_is_a_transport_error(server: LoopbackServer) -> None:
+    def send(conn: socket.socket, stop: threading.Event) -> None:
+        junk = b"\x1f\x8b\x08\x00not gzip at all"
+        headers = (*JSON, ("Content-Encoding", "gzip"), ("Content-Length", str(len(junk))))
+        conn.sendall(_head(200, headers) + junk)
+
+    server.script = [Raw(send)]
+    with pytest.raises(TransportError):
+        session_for(server).get_json("/x")
+
+
+def test_a_body_already_in_memory_is_still_held_to_the_limit() -> None:
+    import requests
+
+    from procore_dc._body import read_body
+
+    response = requests.Response()
+    response.status_code = 200
+    response._content = b"x" * 100
+    with pytest.raises(ResponseTooLargeError):
+        read_body(response, limit=10, deadline=float("inf"), method="GET", url="http://h/")
+    assert read_body(response, limit=100, deadline=float("inf"), method="GET", url="h") == (
+        b"x" * 100
+    )
+
+
+def test_a_lock_timeout_must_be_positive(tmp_path: Path) -> None:
+    for bad in (0, -1, "5", True):
+        with pytest.raises(ConfigurationError, match="lock_timeout"):
+            FileTokenStore(tmp_path / "t.json", lock_timeout=bad)  # type: ignore[arg-type]
