@@ -123,7 +123,7 @@ class RateLimitState:
     def wait_seconds(self, now: datetime) -> float:
         """Seconds to wait before the next request: until an exhausted window resets, else 0.
 
-        Never more than :data:`MAX_WINDOW_SECONDS`: a reset farther away is malformed.
+        Never more than an hour (``MAX_WINDOW_SECONDS``): a reset farther away is malformed.
 
         :param now: the current time, an aware datetime
         """
