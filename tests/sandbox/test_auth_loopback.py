@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -43,7 +45,9 @@ def run_sign_in(auth: UserLevelAuth) -> tuple[threading.Thread, dict[str, Any], 
     return thread, result, urls
 
 
-def test_sign_in_with_browser_completes_the_flow() -> None:
+@contextlib.contextmanager
+def signing_in() -> Iterator[tuple[str, UserLevelAuth, threading.Thread, dict[str, Any], str]]:
+    """A sign-in running against FakeProcore: redirect, strategy, thread, result, its URL."""
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     with FakeProcore(seed=0, rate_limits=None) as sandbox:
         app = sandbox.create_app(redirect_uris=[redirect])
@@ -51,7 +55,11 @@ def test_sign_in_with_browser_completes_the_flow() -> None:
             app.client_id, app.client_secret, redirect, environment=sandbox.environment
         )
         thread, result, urls = run_sign_in(auth)
-        url = urls.get(timeout=10)
+        yield redirect, auth, thread, result, urls.get(timeout=10)
+
+
+def test_sign_in_with_browser_completes_the_flow() -> None:
+    with signing_in() as (redirect, auth, thread, result, url):
         requests.get(f"{redirect.rsplit('/', 1)[0]}/favicon.ico", timeout=10)  # ignored: 404
         page = requests.get(url, timeout=10)  # authorize -> redirect -> our receiver
         thread.join(30)
@@ -73,14 +81,7 @@ def test_sign_in_with_browser_completes_the_flow() -> None:
 def test_a_forged_callback_is_ignored_and_the_real_one_completes(
     forged: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    with FakeProcore(seed=0, rate_limits=None) as sandbox:
-        app = sandbox.create_app(redirect_uris=[redirect])
-        auth = UserLevelAuth(
-            app.client_id, app.client_secret, redirect, environment=sandbox.environment
-        )
-        thread, result, urls = run_sign_in(auth)
-        url = urls.get(timeout=10)
+    with signing_in() as (redirect, auth, thread, result, url):
         with caplog.at_level("WARNING", logger="procore_dc"):
             bad = requests.get(f"{redirect}{forged}", timeout=10)
         assert bad.status_code == 400
@@ -95,14 +96,7 @@ def test_a_forged_callback_is_ignored_and_the_real_one_completes(
 
 
 def test_an_idle_preconnect_neither_blocks_the_callback_nor_the_timeout() -> None:
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    with FakeProcore(seed=0, rate_limits=None) as sandbox:
-        app = sandbox.create_app(redirect_uris=[redirect])
-        auth = UserLevelAuth(
-            app.client_id, app.client_secret, redirect, environment=sandbox.environment
-        )
-        thread, result, urls = run_sign_in(auth)
-        url = urls.get(timeout=10)
+    with signing_in() as (redirect, _auth, thread, result, url):
         port = int(redirect.split(":")[2].split("/")[0])
         with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:
             idle.send(b"GET /callback")  # half a request line, then nothing

@@ -40,6 +40,11 @@ def make(
     )
 
 
+def tampered(auth: UserLevelAuth, **changes: str) -> AuthorizationFlow:
+    """A flow saved with to_dict(), changed where it was stored, and restored."""
+    return AuthorizationFlow.from_dict({**auth.start_authorization().to_dict(), **changes})
+
+
 def query(flow: AuthorizationFlow, fake: FakeOAuth) -> str:
     return urlencode({"code": fake.issue_code(flow.code_verifier), "state": flow.state})
 
@@ -125,9 +130,7 @@ def test_a_flow_older_than_its_lifetime_is_refused() -> None:
 def test_a_flow_from_the_year_2000_is_refused() -> None:
     fake, clock = FakeOAuth(), FakeClock()
     auth = make(fake, clock)
-    saved = auth.start_authorization().to_dict()
-    saved["created_at"] = "2000-01-01T00:00:00+00:00"
-    flow = AuthorizationFlow.from_dict(saved)
+    flow = tampered(auth, created_at="2000-01-01T00:00:00+00:00")
     with pytest.raises(OAuthError, match="longer than a code lives"):
         auth.complete_authorization(flow, f"{LOOPBACK}?{query(flow, fake)}")
 
@@ -135,9 +138,7 @@ def test_a_flow_from_the_year_2000_is_refused() -> None:
 def test_a_tampered_flow_redirect_uri_is_refused() -> None:
     fake, clock = FakeOAuth(), FakeClock()
     auth = make(fake, clock)
-    saved = auth.start_authorization().to_dict()
-    saved["redirect_uri"] = "https://evil.example/callback"
-    flow = AuthorizationFlow.from_dict(saved)
+    flow = tampered(auth, redirect_uri="https://evil.example/callback")
     with pytest.raises(OAuthError) as caught:
         auth.complete_authorization(flow, f"https://evil.example/callback?{query(flow, fake)}")
     assert caught.value.error == "redirect_uri_mismatch"
