@@ -14,6 +14,8 @@ deadline for a connection or a first byte, on every attempt of its retry loop.
 
 from __future__ import annotations
 
+import http.client
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any, Optional, Union
@@ -139,10 +141,12 @@ def read_body(
 def _chunks(response: requests.Response) -> Iterator[bytes]:
     """The decoded body, each chunk as soon as one socket read brings it."""
     raw = response.raw
-    if not isinstance(raw, HTTPResponse) or not hasattr(raw, "read1"):
-        # urllib3 1.26 (the Python 3.9 run) has no read1, and vcrpy's stand-in takes no
-        # keywords: requests' own chunking, whose read waits for a whole chunk.
+    if not isinstance(raw, HTTPResponse):
+        # vcrpy's stand-in (cassette replays): requests' own chunking.
         yield from response.iter_content(_CHUNK)
+        return
+    if not hasattr(raw, "read1"):  # pragma: no cover - urllib3 1.26 (the Python 3.9 run)
+        yield from _chunks_urllib3_1(response, raw)
         return
     while True:
         try:
@@ -156,6 +160,31 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
         except _Urllib3SSLError as exc:  # pragma: no cover - TLS only, never on loopback
             raise requests.exceptions.SSLError(exc) from exc
         if not chunk:
+            return
+        yield chunk
+
+
+def _chunks_urllib3_1(
+    response: requests.Response, raw: Any
+) -> Iterator[bytes]:  # pragma: no cover - urllib3 1.26 (the Python 3.9 run)
+    """urllib3 1.26 has no read1 and its read(amt) waits for amt bytes: a drip would hold it
+    for hours. An uncompressed body is read with http.client's read1 instead; a compressed
+    one (which 1.26 must decode) keeps requests' chunking."""
+    fp: Any = getattr(raw, "_fp", None)
+    encoding = response.headers.get("Content-Encoding", "identity").lower()
+    if encoding != "identity" or not hasattr(fp, "read1"):
+        yield from response.iter_content(_CHUNK)
+        return
+    while True:
+        try:
+            chunk = fp.read1(_CHUNK)
+        except socket.timeout as exc:
+            timed_out = ReadTimeoutError(None, None, str(exc))  # type: ignore[arg-type]
+            raise requests.ConnectionError(timed_out) from exc
+        except (http.client.HTTPException, OSError) as exc:
+            raise ChunkedEncodingError(ProtocolError(str(exc), exc)) from exc
+        if not chunk:
+            raw.release_conn()
             return
         yield chunk
 

@@ -36,7 +36,7 @@ from requests.exceptions import (
     RequestException,
     SSLError,
 )
-from urllib3.exceptions import NewConnectionError, ProtocolError
+from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
 from procore_dc._body import (
     DEFAULT_DEADLINE,
@@ -202,6 +202,9 @@ def _explain(exc: BaseException) -> str:
         return "the TLS handshake or connection failed"
     if isinstance(exc, ChunkedEncodingError):
         return "the response body broke off before its end"
+    if any(isinstance(e, ReadTimeoutError) for e in chain):
+        # Retries spent on read timeouts: requests re-raises them as a ConnectionError.
+        return "no response within the read timeout; the server may still have acted on the request"
     if any(isinstance(e, NewConnectionError) for e in chain):
         return "could not connect (refused, unreachable or unresolvable)"
     if any(isinstance(e, ProtocolError) for e in chain):

@@ -120,11 +120,8 @@ def server() -> Iterator[LoopbackServer]:
 
 def session_for(server: LoopbackServer, time: FakeTime | None = None, **kwargs: object) -> Session:
     kwargs.setdefault("timeout", (5.0, 5.0))
-    return Session(
-        FakeAuth(Environment.local(server.url)),
-        retry=policy(time or FakeTime()),
-        **kwargs,  # type: ignore[arg-type]
-    )
+    kwargs.setdefault("retry", policy(time or FakeTime()))
+    return Session(FakeAuth(Environment.local(server.url)), **kwargs)  # type: ignore[arg-type]
 
 
 # -- item 1: bounded memory for every body ---------------------------------------------------
@@ -498,3 +495,12 @@ def test_a_lock_timeout_must_be_positive(tmp_path: Path) -> None:
     for bad in (0, -1, "5", True):
         with pytest.raises(ConfigurationError, match="lock_timeout"):
             FileTokenStore(tmp_path / "t.json", lock_timeout=bad)  # type: ignore[arg-type]
+
+
+def test_retries_spent_on_read_timeouts_say_so(server: LoopbackServer) -> None:
+    server.script = [Hang()]
+    session = session_for(server, retry=policy(FakeTime(), max_attempts=2), timeout=(5, 0.2))
+    with pytest.raises(TransportError, match="read timeout") as caught:
+        session.get_json("/x")
+    assert "after 2 attempts" in str(caught.value)
+    assert len(server.requests) == 2
