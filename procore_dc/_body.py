@@ -184,6 +184,9 @@ def _chunks_urllib3_1(
         except (http.client.HTTPException, OSError) as exc:
             raise ChunkedEncodingError(ProtocolError(str(exc), exc)) from exc
         if not chunk:
+            # read1 leaves http.client's response open at the end; read() closes it, so the
+            # connection can serve the next request, then goes back to the pool.
+            fp.read()
             raw.release_conn()
             return
         yield chunk
