@@ -25,6 +25,8 @@ from procore_dc.exceptions import ConfigurationError, TimeoutError
 
 #: The longest wait for another process's token-file lock, in seconds.
 DEFAULT_LOCK_TIMEOUT = 120.0
+#: How many used sign-in states a FileTokenStore remembers for other processes.
+USED_KEYS_KEPT = 512
 
 try:  # POSIX only; on other systems the file lock is a process-local lock (see FileTokenStore)
     import fcntl
@@ -201,26 +203,50 @@ class FileTokenStore:
         if not isinstance(token, Token):
             raise ConfigurationError(f"expected a Token, got {type(token).__name__}")
         payload = json.dumps(token.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+        self._write_private(self.path, payload)
+        log.debug("saved a token to %s", self.path)
+
+    def claim_once(self, key: str) -> bool:
+        """Record ``key`` (a used sign-in state's digest) in ``<path>.used``, under the lock.
+
+        :return: ``False`` when it was recorded before, by any process sharing the file
+        """
+        used_path = self.path.with_name(self.path.name + ".used")
+        with self.lock():
+            try:
+                used = json.loads(used_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                used = []  # none yet, or unreadable: the in-process record still holds
+            if not isinstance(used, list):
+                used = []
+            if key in used:
+                return False
+            # Flows live 10 minutes: the last few hundred states cover any replay window.
+            kept = [*used, key][-USED_KEYS_KEPT:]
+            self._write_private(used_path, json.dumps(kept).encode("utf-8"))
+            return True
+
+    def _write_private(self, target: Path, payload: bytes) -> None:
+        """Replace ``target`` atomically with ``payload``, mode 0600 from creation."""
         self._make_folder()
-        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         except OSError as exc:
             raise ConfigurationError(
-                f"cannot write the token file {self.path}: {exc.strerror}"
+                f"cannot write the token file {target}: {exc.strerror}"
             ) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(temp, self.path)
+            os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
         self._sync_folder()
-        log.debug("saved a token to %s", self.path)
 
     def delete(self) -> None:
         """Remove the token file (no error when it is missing)."""

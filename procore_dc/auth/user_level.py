@@ -426,6 +426,13 @@ class UserLevelAuth(AuthStrategy):
             self._used_states[digest] = None
             while len(self._used_states) > USED_STATES_KEPT:
                 self._used_states.popitem(last=False)
+        if isinstance(self.store, FileTokenStore) and not self.store.claim_once(digest.hex()):
+            # Another process sharing the token file completed this callback already.
+            raise StateMismatchError(
+                "this callback's state was already used by another process: a replayed "
+                "callback; start the sign-in again",
+                error="state_reused",
+            )
 
     def _check_flow(self, flow: object) -> AuthorizationFlow:
         if not isinstance(flow, AuthorizationFlow):

@@ -177,3 +177,31 @@ def test_the_unit_default_redirect_still_signs_in() -> None:
     auth = make(fake, clock, redirect=REDIRECT_URI)
     flow = auth.start_authorization()
     assert auth.complete_authorization(flow, f"{REDIRECT_URI}?{query(flow, fake)}").access_token
+
+
+def test_a_state_is_single_use_across_processes_sharing_a_token_file(tmp_path: Path) -> None:
+    import procore_dc.auth.user_level as module
+
+    fake, clock = FakeOAuth(), FakeClock()
+    path = tmp_path / "token.json"
+    first = make(fake, clock, REDIRECT_URI, store=FileTokenStore(path))
+    flow = first.start_authorization()
+    url = f"{REDIRECT_URI}?{query(flow, fake)}"
+    first.complete_authorization(flow, url)
+    used = path.with_name("token.json.used")
+    assert used.stat().st_mode & 0o777 == 0o600
+    module._USED_BY_PATH.clear()  # what another worker process starts with
+    second = make(fake, clock, REDIRECT_URI, store=FileTokenStore(path))
+    sent = len(fake.requests)
+    with pytest.raises(StateMismatchError, match="another process"):
+        second.complete_authorization(flow, url)
+    assert len(fake.requests) == sent
+
+
+def test_an_unreadable_used_states_file_does_not_block_sign_in(tmp_path: Path) -> None:
+    fake, clock = FakeOAuth(), FakeClock()
+    path = tmp_path / "token.json"
+    path.with_name("token.json.used").write_text("{}", encoding="utf-8")
+    auth = make(fake, clock, REDIRECT_URI, store=FileTokenStore(path))
+    flow = auth.start_authorization()
+    assert auth.complete_authorization(flow, f"{REDIRECT_URI}?{query(flow, fake)}").access_token
