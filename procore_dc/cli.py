@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show tracebacks and DEBUG logs (secrets redacted)"
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a token file or config.ini that other users can read (default: warn)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -89,6 +94,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        # Warnings (a secret file others can read) reach the user as one line each.
+        logging.basicConfig(level=logging.WARNING, format="procore-dc: warning: %(message)s")
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

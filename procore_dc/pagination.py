@@ -3,8 +3,12 @@
 Procore pages with ``page`` and ``per_page`` query parameters and answers with a ``Link``
 header (``rel="next"`` is left out on the last page) and a ``Total`` header (the item count).
 A :class:`PageIterator` follows ``rel="next"`` and stops when it is missing, so it never sends
-the extra request for an empty page that SDKs looping "until empty" send. With ``prefetch=K``
-and a known ``Total``, pages 2..N are fetched by K worker threads and still yielded in order.
+the extra request for an empty page that SDKs looping "until empty" send. A server cannot keep
+it walking: a ``next`` link to a page already fetched, or a page holding only ids already
+seen, raises :class:`~procore_dc.exceptions.ResponseFormatError`, and an empty page ends the
+walk whatever ``Total`` claimed. A relative ``Link`` is resolved against the page's URL.
+With ``prefetch=K`` and a known ``Total``, pages 2..N are fetched by K worker threads and
+still yielded in order.
 
 Items are the JSON objects of each page, passed through the ``structure`` callable when one
 is given; this module never imports the models.
@@ -17,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 import attrs
 import requests
@@ -90,6 +94,40 @@ def _page_param(url: str) -> Optional[int]:
         if key == "page" and value.isascii() and value.isdigit():
             return int(value)
     return None
+
+
+def _item_id(item: Any) -> Any:
+    value = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+class _LoopGuard:
+    """What one walk has fetched: page numbers, next links and item ids."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.numbers: set[int] = set()
+        self.links: set[str] = set()
+        self.ids: set[Any] = set()
+
+    def _loop(self, what: str) -> ResponseFormatError:
+        return ResponseFormatError(
+            f"the list {self.path} loops: {what}; stopped instead of fetching it again "
+            "(a broken Link header or a server that ignores the page parameter)"
+        )
+
+    def before(self, number: int, link: Optional[str]) -> None:
+        if number in self.numbers or (link is not None and link in self.links):
+            raise self._loop(f"the next link points back to page {number}, already fetched")
+        self.numbers.add(number)
+        if link is not None:
+            self.links.add(link)
+
+    def after(self, page: Page[Any]) -> None:
+        ids = [_item_id(item) for item in page.items]
+        if ids and None not in ids and self.ids.issuperset(ids):
+            raise self._loop(f"page {page.number} holds only items already seen")
+        self.ids.update(i for i in ids if i is not None)
 
 
 class PageIterator(Generic[T]):
@@ -229,6 +267,9 @@ class PageIterator(Generic[T]):
         self._first = None
         if first is None:
             first = self._fetch(self._start, None)
+        guard = _LoopGuard(self._path)
+        guard.before(first.number, None)
+        guard.after(first)
         page, budget = _trim(first, self._limit)
         # Only scalars survive the yield, so at most one page is alive while the next one is
         # fetched (the caller's, if it keeps it).
@@ -241,22 +282,26 @@ class PageIterator(Generic[T]):
         if done:
             return
         if prefetch:
-            yield from self._prefetched(cursor, budget)
+            yield from self._prefetched(cursor, budget, guard)
         else:
-            yield from self._followed(cursor, budget)
+            yield from self._followed(cursor, budget, guard)
 
     # -- strategies -----------------------------------------------------------------------
 
-    def _followed(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+    def _followed(
+        self, cursor: _Cursor, budget: Optional[int], guard: _LoopGuard
+    ) -> Iterator[Page[T]]:
         number, link, fetched = cursor.number, cursor.next_url, cursor.fetched
         while link is not None:
             total = cursor.total
             if total is not None and fetched >= total:
                 return  # the Link says "next" but Total says we have everything
             number = _page_param(link) or number + 1
+            guard.before(number, link)
             current = self._fetch(number, link)
             if not current.items:
                 return
+            guard.after(current)
             fetched += len(current.items)
             link = current.next_url
             page, budget = _trim(current, budget)
@@ -266,7 +311,9 @@ class PageIterator(Generic[T]):
             if budget == 0:
                 return
 
-    def _prefetched(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+    def _prefetched(
+        self, cursor: _Cursor, budget: Optional[int], guard: _LoopGuard
+    ) -> Iterator[Page[T]]:
         assert cursor.total is not None
         size = self._first_per_page or self._per_page
         last = math.ceil(cursor.total / size)
@@ -282,10 +329,16 @@ class PageIterator(Generic[T]):
                     next_number += 1
                 if not queue:
                     return
-                page, budget = _trim(queue.popleft().result(), budget)
+                current = queue.popleft().result()
+                if not current.items:
+                    return  # Total promised more than there is
+                guard.after(current)
+                last_page = current.next_url is None
+                page, budget = _trim(current, budget)
+                del current
                 yield page
                 del page
-                if budget == 0:
+                if budget == 0 or last_page:
                     return
         finally:
             for future in queue:
@@ -314,6 +367,9 @@ class PageIterator(Generic[T]):
             response.close()
         total = _header_int(response.headers, "Total")
         next_url = response.links.get("next", {}).get("url") or None
+        if next_url is not None:
+            _split_link(next_url)  # a format error for a link that is not a URL
+            next_url = urljoin(response.url or "", next_url)  # "<?page=2>" is relative
         if number == self._start:
             self._total = total
             self._total_known = True
@@ -350,11 +406,12 @@ class PageIterator(Generic[T]):
 
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
-        parts = _split_link(link)
-        if not parts.netloc:
-            return link
+        parts = _split_link(link)  # absolute: _fetch joined it to the page's URL
         if parts.netloc.lower() == self._session.environment.api_host:
-            return link
+            # Another scheme on the API host (e.g. http behind a TLS-terminating proxy) is the
+            # API all the same: the session's scheme is kept.
+            api_scheme = urlsplit(self._session.environment.api_url).scheme
+            return parts._replace(scheme=api_scheme, fragment="").geturl()
         log.debug("next link names another host; following its path on the API host")
         return parts.path + (f"?{parts.query}" if parts.query else "")
 

@@ -244,8 +244,12 @@ def run_bump(args: argparse.Namespace) -> int:
 
 def _write_atomically(path: Path, text: str) -> None:
     # A crash mid-write must not leave half a manifest: write a sibling, then rename over.
+    # Through a symlink, the real file is replaced (not the link), and it keeps its mode.
+    path = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         # mkstemp makes the file 0600; the manifest keeps the mode it had.
