@@ -45,7 +45,10 @@ else:
 
 # Types from the standard library and our dependencies; resolvable only with intersphinx.
 nitpick_ignore_regex = [
-    ("py:.*", r"(requests|urllib3|attrs|attr|cattrs|oauthlib|requests_oauthlib|werkzeug)\..*"),
+    (
+        "py:.*",
+        r"(requests|urllib3|attrs|attr|cattrs|oauthlib|requests_oauthlib|werkzeug|pytest)\..*",
+    ),
     (
         "py:.*",
         r"(datetime|logging|typing|typing_extensions|collections\.abc|enum|pathlib|os|io|threading|argparse|http|email|json)\..*",

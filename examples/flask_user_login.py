@@ -118,11 +118,26 @@ class ProcoreSignIn:
         :raises OAuthError: when the user refused, or Procore refused the code
         """
         with self._lock:
-            saved = self._pending.pop(user_key, None)
+            saved = self._pending.get(user_key)
         if saved is None:
             raise StateMismatchError("no sign-in in progress for this user", error="state_mismatch")
         flow = AuthorizationFlow.from_dict(saved)
-        return self.auth_for(user_key).complete_authorization(flow, callback_url)
+        try:
+            token = self.auth_for(user_key).complete_authorization(flow, callback_url)
+        except StateMismatchError:
+            # Not this sign-in's callback (a forged cross-site request): keep the pending
+            # flow, so the real callback can still complete it.
+            raise
+        except Exception:
+            self._forget(user_key, saved)
+            raise
+        self._forget(user_key, saved)
+        return token
+
+    def _forget(self, user_key: str, saved: dict[str, Any]) -> None:
+        with self._lock:
+            if self._pending.get(user_key) is saved:
+                del self._pending[user_key]
 
     def client_for(self, user_key: str) -> ProcoreClient:
         """A client acting as the user. Refreshes rotate the user's refresh token."""
@@ -168,7 +183,10 @@ def create_app(signin: Optional[ProcoreSignIn] = None) -> flask.Flask:
 
     @app.get("/procore/callback")
     def callback() -> Any:
-        procore.finish(user_key(), request.url)
+        # Behind a proxy request.url names the internal host; this route is the redirect
+        # URI by construction, so rebuild it from the registered one (query as received).
+        query = request.query_string.decode("latin-1")
+        procore.finish(user_key(), f"{procore.redirect_uri}?{query}")
         return redirect("/")
 
     @app.get("/me")

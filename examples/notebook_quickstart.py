@@ -8,7 +8,7 @@
 # %%
 import os
 
-from procore_dc import ProcoreClient, ServiceAccountAuth
+from procore_dc import ConfigurationError, ProcoreClient, ServiceAccountAuth
 
 if os.environ.get("PROCORE_CLIENT_ID"):
     # The three lines, with your credentials in the environment:
@@ -43,12 +43,13 @@ print(len(rows), "RFIs;", rows[0])
 
 # %% [markdown]
 # With pandas installed, `to_dataframe()` gives a table (pandas is never required).
+# `examples/notebook.ipynb` (the notebooks guide) goes further: a progress bar and a chart.
 
 # %%
 try:
     frame = rfis.to_dataframe()
     print(frame[["number", "subject", "status"]].head())
-except Exception as exc:  # procore_dc.ConfigurationError when pandas is missing
+except ConfigurationError as exc:  # pandas is not installed: the message says what to install
     print("no dataframe:", exc)
 
 # %%

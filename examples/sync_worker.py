@@ -32,7 +32,12 @@ from typing import Any, Optional
 
 from procore_dc import ProcoreClient, ServiceAccountAuth
 from procore_dc.client import CompanyScope
-from procore_dc.exceptions import NotFoundError, WebhookError, WebhookVerificationError
+from procore_dc.exceptions import (
+    ConfigurationError,
+    NotFoundError,
+    WebhookError,
+    WebhookVerificationError,
+)
 from procore_dc.models import SyncResult, Vendor
 from procore_dc.webhooks import Deduplicator, WebhookEvent, parse_event
 
@@ -257,7 +262,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.sandbox:
         with tempfile.TemporaryDirectory() as folder:
             return run_against_sandbox(args.erp or Path(folder) / "erp.json")
-    client = ProcoreClient.from_env()  # PROCORE_CLIENT_ID, _SECRET, _ENVIRONMENT, _COMPANY_ID
+    try:
+        client = ProcoreClient.from_env()  # PROCORE_CLIENT_ID, _SECRET, _ENVIRONMENT, _COMPANY_ID
+    except ConfigurationError as exc:
+        parser.error(f"{exc}; or pass --sandbox to run against FakeProcore")
     company_id = client.session.company_id
     if company_id is None or not args.public_url:
         parser.error("set PROCORE_COMPANY_ID and pass --public-url")

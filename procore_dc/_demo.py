@@ -288,7 +288,7 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
     :raises ConfigurationError: when the ``sandbox`` extra (werkzeug) is missing
     """
     try:
-        from procore_dc.testing import FakeProcore
+        from procore_dc.testing import FakeProcore, RateLimits
     except ImportError as exc:  # pragma: no cover - werkzeug is in the sandbox extra
         raise ConfigurationError(
             f"the demo needs the sandbox extra: pip install 'procore-dc[sandbox]' ({exc})"
@@ -304,7 +304,8 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
     )
 
     out.step(1, "Start FakeProcore, the embedded Procore sandbox on 127.0.0.1")
-    with FakeProcore(seed=seed) as sandbox:
+    # Procore's own limits, so the demo shows the X-Rate-Limit-* headers a real app sees.
+    with FakeProcore(seed=seed, rate_limits=RateLimits()) as sandbox:
         out.line(f"api      {sandbox.api_url}")
         out.line(f"login    {sandbox.login_url}")
         out.line(f"storage  {sandbox.storage_url}")
@@ -379,7 +380,8 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
                 for role in ("api", "login", "storage")
             }
             out.line(
-                f"requests   {sent[0]} sent by the client's session; the sandbox logged "
+                f"requests   {sent[0]} sent by the client's session (API and storage; the "
+                "token request goes through the auth strategy); the sandbox logged "
                 f"{by_role['api']} API, {by_role['login']} token and {by_role['storage']} "
                 "storage requests"
             )

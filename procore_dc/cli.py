@@ -34,7 +34,7 @@ EPILOG = """examples:
 
 Credentials come from flags, then PROCORE_* environment variables, then
 $XDG_CONFIG_HOME/procore-dc/config.ini ('procore-dc config --help').
-Errors are one line on stderr and exit 1; --debug (before COMMAND) shows tracebacks.
+Errors are one line on stderr and exit 1; --debug (anywhere) shows tracebacks.
 """
 
 
@@ -50,10 +50,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show tracebacks and DEBUG logs (secrets redacted)"
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a token file or config.ini that other users can read (default: warn)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    _add_debug_to_commands(parser)
     return parser
+
+
+def _add_debug_to_commands(parser: argparse.ArgumentParser) -> None:
+    # --debug also after COMMAND (``procore-dc whoami --debug``); SUPPRESS leaves the top-level
+    # value alone when a command does not repeat it.
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "--debug",
+                    action="store_true",
+                    default=argparse.SUPPRESS,
+                    help=argparse.SUPPRESS,
+                )
+                _add_debug_to_commands(command)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error as the one line the docs promise: a multi-line message joined with "; "."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    text = ""
+    for line in (line.strip() for line in str(exc).splitlines()):
+        if line:
+            text += line if not text else (" " if text.endswith(":") else "; ") + line
+    return text
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -62,6 +94,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        # Warnings (a secret file others can read) reach the user as one line each.
+        logging.basicConfig(level=logging.WARNING, format="procore-dc: warning: %(message)s")
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -74,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ProcoreError, OSError) as exc:
         if args.debug:
             raise
-        print(f"procore-dc: error: {exc}", file=sys.stderr)
+        print(f"procore-dc: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:
         # A bug, not a user error: still one line, with the way to see more.

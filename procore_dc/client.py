@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional, Union
 
+from procore_dc._ids import coerce_id
 from procore_dc.auth.base import AuthStrategy
+from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
-from procore_dc.resources._base import path_id
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
 from procore_dc.resources.documents import DocumentsResource
@@ -51,7 +52,8 @@ class ProjectScope:
     """
 
     def __init__(self, session: Session, company_id: int, project_id: int) -> None:
-        path_id(project_id, "project_id")
+        company_id = coerce_id(company_id, "company_id")
+        project_id = coerce_id(project_id, "project_id")
         self.session = session
         """The session view with this company's id."""
         self.company_id = company_id
@@ -83,7 +85,7 @@ class CompanyScope:
     """
 
     def __init__(self, session: Session, company_id: int) -> None:
-        path_id(company_id, "company_id")
+        company_id = coerce_id(company_id, "company_id")
         self.session = session.with_company(company_id)
         """The session view with this company's id."""
         self.company_id = company_id
@@ -149,9 +151,16 @@ class ProcoreClient:
     def from_env(
         cls, environ: Optional[Mapping[str, str]] = None, **session_options: Any
     ) -> ProcoreClient:
-        """Build a service-account client from ``PROCORE_CLIENT_ID``,
-        ``PROCORE_CLIENT_SECRET``, ``PROCORE_ENVIRONMENT`` and, when set,
-        ``PROCORE_COMPANY_ID`` (the default ``Procore-Company-Id``).
+        """Build a service-account client from environment variables.
+
+        - ``PROCORE_CLIENT_ID`` and ``PROCORE_CLIENT_SECRET``: the app's credentials;
+        - ``PROCORE_ENVIRONMENT``: ``production`` (default), ``sandbox``,
+          ``monthly-sandbox``, or the API base URL of a local server such as ``FakeProcore``;
+        - ``PROCORE_LOGIN_URL``: the login (OAuth) base URL; required when
+          ``PROCORE_ENVIRONMENT`` is a URL, since a local server may serve OAuth on another
+          port (``FakeProcore`` does: ``sandbox.login_url``); set it to the same URL when one
+          host serves both;
+        - ``PROCORE_COMPANY_ID`` (optional): the default ``Procore-Company-Id``.
 
         :raises ConfigurationError: naming each missing or malformed variable
 
@@ -164,15 +173,19 @@ class ProcoreClient:
         from procore_dc.auth.service_account import ServiceAccountAuth
 
         env = os.environ if environ is None else environ
+        named = env.get("PROCORE_ENVIRONMENT", "").strip()
+        if "://" in named and not env.get("PROCORE_LOGIN_URL", "").strip():
+            environment = Environment.from_name(named)
+            if environment.name == "local":
+                raise ConfigurationError(
+                    f"PROCORE_ENVIRONMENT is a URL ({environment.api_url}), so set "
+                    "PROCORE_LOGIN_URL to its login (OAuth) base URL too: for FakeProcore, "
+                    "sandbox.login_url (another port); the same URL when one host serves both"
+                )
         auth = ServiceAccountAuth.from_env(env)
         company = env.get("PROCORE_COMPANY_ID")
         if company and "company_id" not in session_options:
-            try:
-                session_options["company_id"] = int(company)
-            except ValueError:
-                raise ConfigurationError(
-                    f"PROCORE_COMPANY_ID must be a company id (an integer), got {company!r}"
-                ) from None
+            session_options["company_id"] = coerce_id(company, "PROCORE_COMPANY_ID", "company id")
         return cls(auth, **session_options)
 
     def me(self) -> Me:
@@ -197,6 +210,37 @@ class ProcoreClient:
             print(company.projects.list().total)
         """
         return CompanyScope(self.session, company_id)
+
+    def project(self, project: Any, company_id: Optional[int] = None) -> ProjectScope:
+        """The tools of one project, without naming its company when that is already known.
+
+        :param project: a project id, or a :class:`~procore_dc.models.projects.Project` record (its
+            ``company`` then says which company)
+        :param company_id: the project's company; by default the project record's company,
+            else the session's ``company_id``
+        :raises ConfigurationError: for a malformed id, or when no company is known
+
+        .. code-block:: python
+
+            client = ProcoreClient(auth, company_id=8)
+            rfis = client.project(100001).rfis.list()
+        """
+        from procore_dc.models import Project
+
+        if isinstance(project, Project):
+            if company_id is None and project.company is not None:
+                company_id = project.company.id
+            project = project.id
+        project_id = coerce_id(project, "project_id")
+        if company_id is None:
+            company_id = self.session.company_id
+        if company_id is None:
+            raise ConfigurationError(
+                f"client.project({project_id}) needs the project's company: pass "
+                "company_id=..., give ProcoreClient(..., company_id=...) a default, or pass "
+                "the Project record itself"
+            )
+        return CompanyScope(self.session, company_id).project(project_id)
 
     def close(self) -> None:
         """Close the session's connection pool."""

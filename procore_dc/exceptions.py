@@ -5,6 +5,8 @@ Every exception the SDK raises on purpose is a :class:`ProcoreError`::
     ProcoreError
     ├── ConfigurationError (also ValueError)   bad arguments, environment or credentials
     ├── TransportError                         no response: refused, reset, timed out
+    │   ├── ResponseTooLargeError              a body past the session's size limit
+    │   └── TimeoutError                       the call's total deadline passed
     ├── ResponseFormatError                    a 2xx body we cannot read (bad JSON, wrong shape)
     ├── APIError                               a response with status >= 400
     │   ├── BadRequestError                    400
@@ -33,6 +35,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from urllib.parse import urlsplit
 
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
 from procore_dc._redact import redact_text, redact_url
@@ -55,8 +58,10 @@ __all__ = [
     "ProcoreError",
     "RateLimitError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "ServerError",
     "StateMismatchError",
+    "TimeoutError",
     "TransportError",
     "ValidationError",
     "WebhookError",
@@ -108,6 +113,59 @@ class TransportError(ProcoreError):
         if self.method or self.url:
             text = f"{text} ({self.method} {self.url})".replace("( ", "(")
         super().__init__(text)
+
+
+class ResponseTooLargeError(TransportError):
+    """A response body grew past the size limit while it was read; the connection was dropped.
+
+    gzip and deflate bodies count their decoded bytes. Raise the limit with
+    ``Session(max_body_bytes=...)`` (2xx bodies) or ``max_error_body_bytes=...`` (error pages),
+    or download big files with ``stream=True`` into a file.
+
+    :param message: what was too large
+    :param limit: the limit in bytes that was passed
+    :param status_code: the status of the response whose body was too large
+    :param method: the HTTP method
+    :param url: the request URL (secrets are removed here)
+
+    .. code-block:: python
+
+        try:
+            session.get_json("/rest/v1.0/projects/42/huge_report")
+        except ResponseTooLargeError as exc:
+            print("over", exc.limit, "bytes")
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        status_code: Optional[int] = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.limit = limit
+        self.status_code = status_code
+        super().__init__(message, method=method, url=url)
+
+
+class TimeoutError(TransportError):
+    """The call's total deadline (``Session(deadline=...)``) passed, retries included.
+
+    It shadows the built-in name inside modules that import it, so import it under another
+    name or use ``exceptions.TimeoutError``. It is not an ``OSError``: ``requests`` would
+    re-wrap one raised from inside its adapter.
+
+    .. code-block:: python
+
+        from procore_dc.exceptions import TimeoutError as CallTimedOut
+
+        try:
+            session.get_json("/rest/v1.0/me")
+        except CallTimedOut:
+            print("Procore did not answer in time")
+    """
 
 
 class ResponseFormatError(ProcoreError):
@@ -352,6 +410,19 @@ class PermissionDeniedError(APIError):
         "installed in this company"
     )
 
+    def _render(self) -> str:
+        text = self.message.lower()
+        if "not connected" in text or "not installed" in text:
+            # Procore said why: the generic list of causes would only distract.
+            where = f" ({self.method} {self.url})" if self.url else ""
+            request = f" [request id {self.request_id}]" if self.request_id else ""
+            return (
+                f"{self.status_code} {self.message}{where}{request}. Check the company id, "
+                "and that an admin of that company installed the app (Company Admin > App "
+                "Management)"
+            )
+        return super()._render()
+
 
 class NotFoundError(APIError):
     """404: no such record, or one the caller cannot see (Procore answers 404, not 403)."""
@@ -360,6 +431,14 @@ class NotFoundError(APIError):
         "Check the id, the Procore-Company-Id header, and that the caller can see the "
         "company and project"
     )
+
+    def _render(self) -> str:
+        text = super()._render()
+        host = urlsplit(self.url).netloc if self.url else ""
+        if host:
+            # A wrong API URL answers every path with 404: name who answered.
+            text += f"; and that {host}, which answered, is your environment's API host"
+        return text
 
 
 class ConflictError(APIError):

@@ -3,8 +3,12 @@
 Procore pages with ``page`` and ``per_page`` query parameters and answers with a ``Link``
 header (``rel="next"`` is left out on the last page) and a ``Total`` header (the item count).
 A :class:`PageIterator` follows ``rel="next"`` and stops when it is missing, so it never sends
-the extra request for an empty page that SDKs looping "until empty" send. With ``prefetch=K``
-and a known ``Total``, pages 2..N are fetched by K worker threads and still yielded in order.
+the extra request for an empty page that SDKs looping "until empty" send. A server cannot keep
+it walking: a ``next`` link to a page already fetched, or a page holding only ids already
+seen, raises :class:`~procore_dc.exceptions.ResponseFormatError`, and an empty page ends the
+walk whatever ``Total`` claimed. A relative ``Link`` is resolved against the page's URL.
+With ``prefetch=K`` and a known ``Total``, pages 2..N are fetched by K worker threads and
+still yielded in order.
 
 Items are the JSON objects of each page, passed through the ``structure`` callable when one
 is given; this module never imports the models.
@@ -17,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 import attrs
 import requests
@@ -92,6 +96,40 @@ def _page_param(url: str) -> Optional[int]:
     return None
 
 
+def _item_id(item: Any) -> Any:
+    value = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+class _LoopGuard:
+    """What one walk has fetched: page numbers, next links and item ids."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.numbers: set[int] = set()
+        self.links: set[str] = set()
+        self.ids: set[Any] = set()
+
+    def _loop(self, what: str) -> ResponseFormatError:
+        return ResponseFormatError(
+            f"the list {self.path} loops: {what}; stopped instead of fetching it again "
+            "(a broken Link header or a server that ignores the page parameter)"
+        )
+
+    def before(self, number: int, link: Optional[str]) -> None:
+        if number in self.numbers or (link is not None and link in self.links):
+            raise self._loop(f"the next link points back to page {number}, already fetched")
+        self.numbers.add(number)
+        if link is not None:
+            self.links.add(link)
+
+    def after(self, page: Page[Any]) -> None:
+        ids = [_item_id(item) for item in page.items]
+        if ids and None not in ids and self.ids.issuperset(ids):
+            raise self._loop(f"page {page.number} holds only items already seen")
+        self.ids.update(i for i in ids if i is not None)
+
+
 class PageIterator(Generic[T]):
     """Iterate a Procore list lazily: items with ``for``, pages with :meth:`pages`.
 
@@ -118,6 +156,10 @@ class PageIterator(Generic[T]):
         print(rfis.total)            # one request, for the first page
         subjects = [rfi["subject"] for rfi in rfis]
     """
+
+    #: The model class the items are structured into, when a resource built this iterator
+    #: (it gives :meth:`to_dataframe` its columns on an empty result); ``None`` otherwise.
+    model: Optional[type] = None
 
     def __init__(
         self,
@@ -191,25 +233,25 @@ class PageIterator(Generic[T]):
         """
         return list(self)
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self, *, all_fields: bool = False) -> Any:
         """Return all items as a ``pandas.DataFrame`` (needs pandas installed).
 
-        Mappings become rows as they are; attrs instances become rows of their public fields.
+        Mappings become rows as they are; models become rows of the fields Procore sent (a
+        field absent from every response is no column, unless ``all_fields=True``). An empty
+        result from a resource still has the model's columns. Date fields become
+        ``datetime64`` columns.
 
+        :param all_fields: one column per model field, sent or not
         :raises ConfigurationError: when pandas cannot be imported
 
         .. code-block:: python
 
+            frame = company.projects.list().to_dataframe()
             frame = session.paginate("/rest/v1.0/projects/42/rfis").to_dataframe()
         """
-        try:
-            import pandas  # type: ignore[import-untyped, import-not-found, unused-ignore]
-        except ImportError:
-            raise ConfigurationError(
-                "to_dataframe() needs pandas, which is not installed: pip install pandas"
-            ) from None
-        rows = [_row(item) for item in self]
-        return pandas.DataFrame.from_records(rows)
+        from procore_dc._frames import to_dataframe
+
+        return to_dataframe(list(self), self.model, all_fields=all_fields)
 
     def pages(self) -> Iterator[Page[T]]:
         """Yield the pages in order, each with its items, number, total and next link.
@@ -225,6 +267,9 @@ class PageIterator(Generic[T]):
         self._first = None
         if first is None:
             first = self._fetch(self._start, None)
+        guard = _LoopGuard(self._path)
+        guard.before(first.number, None)
+        guard.after(first)
         page, budget = _trim(first, self._limit)
         # Only scalars survive the yield, so at most one page is alive while the next one is
         # fetched (the caller's, if it keeps it).
@@ -237,22 +282,26 @@ class PageIterator(Generic[T]):
         if done:
             return
         if prefetch:
-            yield from self._prefetched(cursor, budget)
+            yield from self._prefetched(cursor, budget, guard)
         else:
-            yield from self._followed(cursor, budget)
+            yield from self._followed(cursor, budget, guard)
 
     # -- strategies -----------------------------------------------------------------------
 
-    def _followed(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+    def _followed(
+        self, cursor: _Cursor, budget: Optional[int], guard: _LoopGuard
+    ) -> Iterator[Page[T]]:
         number, link, fetched = cursor.number, cursor.next_url, cursor.fetched
         while link is not None:
             total = cursor.total
             if total is not None and fetched >= total:
                 return  # the Link says "next" but Total says we have everything
             number = _page_param(link) or number + 1
+            guard.before(number, link)
             current = self._fetch(number, link)
             if not current.items:
                 return
+            guard.after(current)
             fetched += len(current.items)
             link = current.next_url
             page, budget = _trim(current, budget)
@@ -262,7 +311,9 @@ class PageIterator(Generic[T]):
             if budget == 0:
                 return
 
-    def _prefetched(self, cursor: _Cursor, budget: Optional[int]) -> Iterator[Page[T]]:
+    def _prefetched(
+        self, cursor: _Cursor, budget: Optional[int], guard: _LoopGuard
+    ) -> Iterator[Page[T]]:
         assert cursor.total is not None
         size = self._first_per_page or self._per_page
         last = math.ceil(cursor.total / size)
@@ -278,10 +329,16 @@ class PageIterator(Generic[T]):
                     next_number += 1
                 if not queue:
                     return
-                page, budget = _trim(queue.popleft().result(), budget)
+                current = queue.popleft().result()
+                if not current.items:
+                    return  # Total promised more than there is
+                guard.after(current)
+                last_page = current.next_url is None
+                page, budget = _trim(current, budget)
+                del current
                 yield page
                 del page
-                if budget == 0:
+                if budget == 0 or last_page:
                     return
         finally:
             for future in queue:
@@ -310,6 +367,9 @@ class PageIterator(Generic[T]):
             response.close()
         total = _header_int(response.headers, "Total")
         next_url = response.links.get("next", {}).get("url") or None
+        if next_url is not None:
+            _split_link(next_url)  # a format error for a link that is not a URL
+            next_url = urljoin(response.url or "", next_url)  # "<?page=2>" is relative
         if number == self._start:
             self._total = total
             self._total_known = True
@@ -346,11 +406,12 @@ class PageIterator(Generic[T]):
 
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
-        parts = _split_link(link)
-        if not parts.netloc:
-            return link
+        parts = _split_link(link)  # absolute: _fetch joined it to the page's URL
         if parts.netloc.lower() == self._session.environment.api_host:
-            return link
+            # Another scheme on the API host (e.g. http behind a TLS-terminating proxy) is the
+            # API all the same: the session's scheme is kept.
+            api_scheme = urlsplit(self._session.environment.api_url).scheme
+            return parts._replace(scheme=api_scheme, fragment="").geturl()
         log.debug("next link names another host; following its path on the API host")
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -427,11 +488,3 @@ def _trim(page: Page[T], budget: Optional[int]) -> tuple[Page[T], Optional[int]]
     if len(page.items) <= budget:
         return page, budget - len(page.items)
     return attrs.evolve(page, items=page.items[:budget]), 0
-
-
-def _row(item: Any) -> Any:
-    if isinstance(item, Mapping):
-        return dict(item)
-    if attrs.has(type(item)):
-        return attrs.asdict(item, recurse=True, filter=lambda a, _v: a.repr is not False)
-    return item

@@ -24,6 +24,7 @@ removed, status or error, milliseconds, attempt number and the wait before the n
 from __future__ import annotations
 
 import inspect
+import math
 import random as _random
 import threading
 import time
@@ -39,7 +40,7 @@ from urllib3.util.retry import Retry
 
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
 from procore_dc._redact import get_logger, redact_url
-from procore_dc.exceptions import ConfigurationError, RateLimitError
+from procore_dc.exceptions import ConfigurationError, RateLimitError, TimeoutError
 
 __all__ = ["RetryPolicy"]
 
@@ -73,6 +74,12 @@ class _Attempts(threading.local):
         self.outcome = ""
         self.logged = 0
         self.slept = 0.0
+        # The last wait a 429 asked for in this call, and the header that set it.
+        self.rate_pause: Optional[tuple[float, str]] = None
+        # When the whole call must end (time.monotonic()), and the largest error page a retried
+        # response may have drained from its connection.
+        self.deadline = math.inf
+        self.error_limit = 1 << 20
         # A Retry whose budget the next send on this thread continues (see RetryAdapter).
         self.resume: Optional[Retry] = None
 
@@ -80,8 +87,12 @@ class _Attempts(threading.local):
 _ATTEMPTS = _Attempts()
 
 
-def begin_call(method: str, url: str) -> None:
+def begin_call(
+    method: str, url: str, *, deadline: float = math.inf, error_limit: int = 1 << 20
+) -> None:
     """Start counting the attempts of one logical call on this thread."""
+    _ATTEMPTS.deadline = deadline
+    _ATTEMPTS.error_limit = error_limit
     _ATTEMPTS.method = method.upper()
     _ATTEMPTS.url = url  # redacted when written anywhere (log lines, errors)
     _ATTEMPTS.number = 1
@@ -89,7 +100,22 @@ def begin_call(method: str, url: str) -> None:
     _ATTEMPTS.outcome = ""
     _ATTEMPTS.logged = 0
     _ATTEMPTS.slept = 0.0
+    _ATTEMPTS.rate_pause = None
     _ATTEMPTS.resume = None
+
+
+def rate_pause() -> Optional[tuple[float, str]]:
+    """The last wait a 429 asked for in the current call on this thread: ``(seconds, cause)``,
+    the cause naming the header that set it; ``None`` when there was none."""
+    return _ATTEMPTS.rate_pause
+
+
+def _wait_cause(headers: Mapping[str, str]) -> str:
+    for name in ("Retry-After", "X-Rate-Limit-Reset"):
+        value = _header(headers, name)
+        if value is not None:
+            return f"{name}: {value}"
+    return "no Retry-After or X-Rate-Limit-Reset, so the backoff"
 
 
 def attempts_made() -> int:
@@ -451,6 +477,10 @@ class _ProcoreRetry(Retry):
             log_attempt(_ATTEMPTS.outcome, note=f"not retried for {method}")
             raise
         assert isinstance(result, _ProcoreRetry)
+        if response is not None and not _small_plain_body(response.headers):
+            # urllib3 drains a retried response to reuse its connection; an endless or
+            # compressed error page would be read to its end. Drop the connection instead.
+            response.close()
         return result
 
     def sleep(self, response: Any = None) -> None:
@@ -477,9 +507,35 @@ class _ProcoreRetry(Retry):
         except RateLimitError:
             log_attempt(outcome, note=f"a wait of {wait:.0f} s exceeds max_wait, not retried")
             raise
+        if time.monotonic() + total >= _ATTEMPTS.deadline:
+            log_attempt(outcome, note="the deadline leaves no time to retry")
+            raise TimeoutError(
+                f"the call's deadline passed after {_ATTEMPTS.number} attempt"
+                f"{'s' if _ATTEMPTS.number != 1 else ''} (last: {outcome})",
+                method=_ATTEMPTS.method,
+                url=_ATTEMPTS.url,
+            ) from None
         log_attempt(outcome, note=f"retrying in {total:.2f} s")
+        if status == 429:
+            cause = _wait_cause(headers)
+            _ATTEMPTS.rate_pause = (total, cause)
+            _log.info(
+                "rate limited: waiting %.1f s before retrying %s %s (429, %s)",
+                total,
+                _ATTEMPTS.method,
+                redact_url(_ATTEMPTS.url),
+                cause,
+            )
         policy.do_sleep(total)
         _next_attempt()
+
+
+def _small_plain_body(headers: Mapping[str, str]) -> bool:
+    """Whether a body is uncompressed and declares a length within the error-page limit."""
+    if headers.get("Content-Encoding", "identity").lower() != "identity":
+        return False
+    declared = headers.get("Content-Length", "")
+    return declared.isdigit() and int(declared) <= _ATTEMPTS.error_limit
 
 
 class RetryAdapter(HTTPAdapter):

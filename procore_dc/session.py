@@ -9,6 +9,8 @@ renews the token once on a 401, and turns every failure into an exception from
 :mod:`procore_dc.exceptions`::
 
     no response at all           -> TransportError (the requests/urllib3 error is __cause__)
+    a body past the size limit   -> ResponseTooLargeError (a TransportError; connection dropped)
+    the call's deadline passed   -> TimeoutError (a TransportError), retries and waits included
     status >= 400                -> APIError.from_response: NotFoundError, RateLimitError, ...
     2xx whose body is not JSON   -> ResponseFormatError (get_json and friends)
 
@@ -21,6 +23,7 @@ import copy
 import json as _json
 import platform
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
 from urllib.parse import urlsplit
@@ -37,17 +40,33 @@ from requests.exceptions import (
 )
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import NewConnectionError, ProtocolError
+from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
+from procore_dc._body import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ERROR_BODY_BYTES,
+    deadline_timeout,
+    keep_body,
+    read_body,
+)
 from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
-from procore_dc._redact import get_logger, install_log_filter, redact_url
+from procore_dc._ids import coerce_optional_id
+from procore_dc._redact import (
+    get_logger,
+    install_log_filter,
+    redact_url,
+    scrub_exception_chain,
+)
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
 from procore_dc.exceptions import (
     APIError,
     ConfigurationError,
     ProcoreError,
+    RateLimitError,
     ResponseFormatError,
+    TimeoutError,
     TransportError,
 )
 from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
@@ -60,13 +79,22 @@ from procore_dc.retry import (
     describe_error,
     end_resume,
     log_attempt,
+    rate_pause,
 )
 
 if TYPE_CHECKING:
     from procore_dc.auth.base import AuthStrategy
     from procore_dc.pagination import PageIterator
 
-__all__ = ["DEFAULT_RETRY", "DEFAULT_TIMEOUT", "Session", "response_json"]
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_ERROR_BODY_BYTES",
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "Session",
+    "response_json",
+]
 
 log = get_logger(__name__)
 # urllib3 logs request targets (query strings included) at DEBUG and WARNING.
@@ -102,13 +130,7 @@ def _user_agent(prefix: Optional[str]) -> str:
 
 
 def _check_company_id(value: Any, where: str) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(f"{where} must be a positive integer company id, got {value!r}")
-    return value
+    return coerce_optional_id(value, where, "company id")
 
 
 def _check_timeout(value: Any, where: str) -> Timeout:
@@ -122,6 +144,12 @@ def _check_timeout(value: Any, where: str) -> Timeout:
     raise ConfigurationError(
         f"{where} must be seconds > 0 or a (connect, read) pair such as (10, 60), got {value!r}"
     )
+
+
+def _check_positive(value: Any, where: str, example: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"{where} must be a number > 0 such as {example}, got {value!r}")
+    return value
 
 
 def _bearer_token(header: Optional[str]) -> Optional[str]:
@@ -179,6 +207,9 @@ def _explain(exc: BaseException) -> str:
         return "the TLS handshake or connection failed"
     if isinstance(exc, ChunkedEncodingError):
         return "the response body broke off before its end"
+    if any(isinstance(e, ReadTimeoutError) for e in chain):
+        # Retries spent on read timeouts: requests re-raises them as a ConnectionError.
+        return "no response within the read timeout; the server may still have acted on the request"
     if any(isinstance(e, NewConnectionError) for e in chain):
         return "could not connect (refused, unreachable or unresolvable)"
     if any(isinstance(e, ProtocolError) for e in chain):
@@ -208,6 +239,13 @@ class Session:
         sessions or processes (``LocalRateBudget()``, ``RedisRateLimiter(...)``): each API call
         takes a permit from it first and feeds it the response's rate-limit headers (default:
         ``None``, only this session's own state)
+    :param deadline: seconds one call may take in all, retries, rate-limit waits and a token
+        renewal's replay included; past it the call raises
+        :class:`~procore_dc.exceptions.TimeoutError` (default: ``120``)
+    :param max_body_bytes: the largest 2xx body read into memory, gzip and deflate counted
+        decoded; past it :class:`~procore_dc.exceptions.ResponseTooLargeError` (default:
+        64 MiB). ``stream=True`` downloads are not limited
+    :param max_error_body_bytes: the same for error pages (status >= 400; default: 1 MiB)
     :param trust_env: read proxy and CA-bundle variables from the environment, once: the CA
         bundle now, a host's proxies when the session first sends there; ``~/.netrc`` is never
         read (default: ``requests_session.trust_env`` if given, else ``True``)
@@ -215,7 +253,8 @@ class Session:
         they win over the environment's, key by key (default: ``None``)
     :param verify: ``False`` or a CA bundle path, winning over ``REQUESTS_CA_BUNDLE`` and
         ``CURL_CA_BUNDLE`` (default: ``None``, requests' meaning)
-    :raises ConfigurationError: for a bad company id, timeout, user agent, proxies or verify
+    :raises ConfigurationError: for a bad company id, timeout, deadline, limit, user agent,
+        proxies or verify
 
     .. code-block:: python
 
@@ -239,6 +278,9 @@ class Session:
         user_agent: Optional[str] = None,
         pace: bool = True,
         rate_budget: Optional[RateBudget] = None,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_error_body_bytes: int = DEFAULT_MAX_ERROR_BODY_BYTES,
         trust_env: Optional[bool] = None,
         proxies: Optional[Mapping[str, str]] = None,
         verify: Union[bool, str, None] = None,
@@ -283,6 +325,14 @@ class Session:
         self._per_company = bool(getattr(auth, "requires_company_id", False))
         self.rate_budget = check_budget(rate_budget)
         """The shared :class:`~procore_dc.rate_budget.RateBudget`, or ``None``."""
+        self.deadline = float(_check_positive(deadline, "deadline", "120"))
+        """Seconds one call may take in all, retries and waits included."""
+        self.max_body_bytes = int(_check_positive(max_body_bytes, "max_body_bytes", "2**26"))
+        """The largest 2xx body read into memory (decoded bytes)."""
+        self.max_error_body_bytes = int(
+            _check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
+        )
+        """The largest error page read into memory (decoded bytes)."""
         self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
@@ -450,9 +500,12 @@ class Session:
             headers=send_headers,
             auth=self.auth if authenticated else _no_auth,
         )
-        response = self._send(prepared, per_call, stream)
+        # A fresh list per prepared request (requests copies the session's hooks into it).
+        prepared.hooks["response"].append(_drop_redirect_body)
+        deadline = time.monotonic() + self.deadline
+        response = self._send(prepared, per_call, stream, deadline)
         if response.status_code == 401 and authenticated:
-            response = self._refresh_and_replay(response, prepared, per_call, stream)
+            response = self._refresh_and_replay(response, prepared, per_call, stream, deadline)
         if response.status_code >= 400:
             try:
                 raise APIError.from_response(response)
@@ -497,6 +550,7 @@ class Session:
         prepared: requests.PreparedRequest,
         timeout: Timeout,
         stream: bool,
+        deadline: float,
     ) -> requests.Response:
         """Renew the token once and send the call once more; outside the retry budget."""
         answered = response.request.headers if response.request is not None else {}
@@ -516,39 +570,53 @@ class Session:
         self.auth.refresh(failed_access_token=failed)
         replay.headers.pop("Authorization", None)
         replay.prepare_auth(self.auth)
-        return self._send(replay, timeout, stream)
+        return self._send(replay, timeout, stream, deadline)
 
     def _send(
-        self, prepared: requests.PreparedRequest, timeout: Timeout, stream: bool
+        self,
+        prepared: requests.PreparedRequest,
+        timeout: Timeout,
+        stream: bool,
+        deadline: float,
     ) -> requests.Response:
         method = prepared.method or "GET"
         url = prepared.url or ""
-        begin_call(method, url)
+        begin_call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes)
         company = str(prepared.headers.get("Procore-Company-Id") or "").strip()
         state = self.rate_limit_for(int(company) if company.isdigit() else None)
         self._in_flight.state = state
         if self.pace:
-            self._wait_for_window(state)
+            self._wait_for_window(state, deadline)
         scope = self._take_permit(prepared)
         http = self.requests_session
         settings = self._settings.send_kwargs(url)
+        bounded = deadline_timeout(timeout, deadline)
         try:
             while True:
                 try:
                     # Always stream: reading the body ourselves keeps the response (and its
                     # retry state) when the body breaks off.
                     response = http.send(
-                        prepared, timeout=timeout, allow_redirects=True, stream=True, **settings
+                        prepared, timeout=bounded, allow_redirects=True, stream=True, **settings
                     )
                 finally:
                     end_resume()
                 state.update(response.headers)
                 if scope is not None and self.rate_budget is not None:
                     self.rate_budget.observe(scope, response.headers)
-                if stream:
+                failed = response.status_code >= 400
+                if stream and not failed:
                     break
                 try:
-                    _check_complete(response, response.content)
+                    body = read_body(
+                        response,
+                        limit=self.max_error_body_bytes if failed else self.max_body_bytes,
+                        deadline=deadline,
+                        method=method,
+                        url=url,
+                        what="the error page" if failed else "the body",
+                    )
+                    _check_complete(response, body)
                     break
                 except (ChunkedEncodingError, requests.ConnectionError) as exc:
                     response.close()
@@ -560,12 +628,17 @@ class Session:
             raise
         except RequestException as exc:
             log_attempt(describe_error(exc))
+            scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
             attempts = attempts_made()
             raise TransportError(
                 f"{_explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
                 method=method,
                 url=url,
             ) from exc
+        finally:
+            paused = rate_pause()
+            if paused is not None:
+                state.record_pause(*paused)
         log_attempt(str(response.status_code))
         return response
 
@@ -583,18 +656,32 @@ class Session:
             self.retry.plan(wait, reason="the shared rate budget")
             self.retry.do_sleep(wait)
 
-    def _wait_for_window(self, limits: RateLimitState) -> None:
-        if limits.remaining != 0:
+    def _wait_for_window(self, limits: RateLimitState, deadline: float) -> None:
+        until = limits.exhausted_until
+        if until is None:
             return  # the common case, without reading the clock
         wait = limits.wait_seconds(self.retry.now())
         if wait > 0:
-            state = limits.snapshot()
-            log.debug("no requests left in the rate-limit window; waiting %.1f s", wait)
-            self.retry.pause(
-                wait,
-                reset_at=state.reset_at,
-                reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
-            )
+            try:
+                total = self.retry.plan(
+                    wait,
+                    reset_at=until,
+                    reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
+                )
+            except RateLimitError:
+                # Refuse this call, but let the next one ask Procore: one bad header must not
+                # refuse every call until its reset.
+                limits.forget_exhausted(until)
+                raise
+            if time.monotonic() + total > deadline:
+                raise TimeoutError(
+                    f"the rate-limit window asks to wait {wait:.0f} s, past the call's "
+                    f"deadline ({self.deadline:g} s)"
+                )
+            cause = f"X-Rate-Limit-Remaining: 0 until X-Rate-Limit-Reset {until.isoformat()}"
+            log.info("rate limit: waiting %.1f s before the next request (%s)", total, cause)
+            self.retry.do_sleep(total)
+            limits.record_pause(total, cause)
 
     def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
         if not isinstance(path_or_url, str):
@@ -814,6 +901,15 @@ class Session:
             prefetch=prefetch,
             company_id=company_id,
         )
+
+
+def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests.Response:
+    # requests reads a redirect's whole body before it follows the Location; a hostile or
+    # broken hop could send gigabytes. Drop the connection and the body instead.
+    if response.is_redirect:
+        response.raw.close()
+        keep_body(response, b"")
+    return response
 
 
 def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:

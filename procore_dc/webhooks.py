@@ -52,8 +52,11 @@ __all__ = ["Deduplicator", "RelatedResource", "WebhookEvent", "parse_event"]
 
 log = get_logger(__name__)
 
-#: The largest body :func:`parse_event` reads; Procore's events are a few hundred bytes.
+#: The largest body :func:`parse_event` reads (bytes, str or mapping, as JSON); Procore's
+#: events are a few hundred bytes.
 MAX_BODY_BYTES = 1024 * 1024
+#: The longest event key (``ulid``) accepted and remembered; a ULID has 26 characters.
+MAX_KEY_LENGTH = 128
 
 
 @attrs.frozen(repr=False)
@@ -150,17 +153,33 @@ def _verify(headers: Any, secret: str, secret_header: str) -> None:
         )
 
 
+def _too_big() -> WebhookError:
+    return WebhookError(f"webhook body is larger than {MAX_BODY_BYTES} bytes")
+
+
 def _load(body: Union[bytes, bytearray, str, Mapping[str, Any]]) -> Mapping[str, Any]:
     if isinstance(body, Mapping):
+        try:
+            size = len(json.dumps(body, default=str))
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise WebhookError(f"webhook body is not a JSON object: {exc}") from None
+        if size > MAX_BODY_BYTES:
+            raise _too_big()
         return body
     if isinstance(body, (bytes, bytearray)):
         if len(body) > MAX_BODY_BYTES:
-            raise WebhookError(f"webhook body is larger than {MAX_BODY_BYTES} bytes")
+            raise _too_big()
         try:
             text = bytes(body).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise WebhookError("webhook body is not UTF-8 text") from exc
     elif isinstance(body, str):
+        # Each character is at least one byte; count exactly only near the limit.
+        if len(body) > MAX_BODY_BYTES or (
+            4 * len(body) > MAX_BODY_BYTES
+            and len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES
+        ):
+            raise _too_big()
         text = body
     else:
         raise WebhookError(
@@ -204,6 +223,11 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
             )
     if out["id"] is None and not out["ulid"]:
         raise WebhookError("webhook payload has neither 'id' nor 'ulid': not a Procore event")
+    if isinstance(out["ulid"], str) and len(out["ulid"]) > MAX_KEY_LENGTH:
+        raise WebhookError(
+            f"webhook payload's ulid is longer than {MAX_KEY_LENGTH} characters: not a "
+            "Procore event"
+        )
     related = data.get("related_resources")
     out["related_resources"] = [] if related is None else related
     metadata = data.get("metadata")
@@ -226,7 +250,7 @@ def parse_event(
     body: Union[bytes, bytearray, str, Mapping[str, Any]],
     headers: Any = None,
     *,
-    secret: Optional[str] = None,
+    secret: Union[str, bytes, None] = None,
     secret_header: str = "Authorization",  # noqa: S107 - a header name, not a secret
 ) -> WebhookEvent:
     """Parse one webhook delivery, checking its shared secret first when one is given.
@@ -246,6 +270,15 @@ def parse_event(
         print(event.resource_name, event.event_type, event.resource_id)
     """
     if secret is not None:
+        if isinstance(secret, (bytes, bytearray)):
+            try:
+                secret = bytes(secret).decode("utf-8")
+            except UnicodeDecodeError:
+                raise WebhookError("the webhook secret is not UTF-8 text") from None
+        if not isinstance(secret, str):
+            raise WebhookError(
+                f"the webhook secret must be a str (or UTF-8 bytes), not {type(secret).__name__}"
+            )
         if not secret:
             raise WebhookError("the webhook secret is empty: pass the shared secret or None")
         _verify(headers, secret, secret_header)
@@ -284,6 +317,10 @@ class Deduplicator:
     def is_new(self, event: WebhookEvent) -> bool:
         """Record the event; return ``True`` the first time, ``False`` for a repeat."""
         key = event.dedupe_key
+        if len(key) > MAX_KEY_LENGTH + 8:  # "ulid:" or "id:" and the value
+            raise WebhookError(
+                f"event key longer than {MAX_KEY_LENGTH} characters: not a Procore event"
+            )
         with self._lock:
             if key in self._keys:
                 self._keys.move_to_end(key)

@@ -75,7 +75,7 @@ def user_auth(credentials: Credentials, redirect_uri: Optional[str] = None) -> U
         credentials.client_secret,
         redirect_uri or credentials.redirect_uri or DEFAULT_REDIRECT_URI,
         environment=credentials.environment,
-        store=FileTokenStore(user_token_path(credentials)),
+        store=FileTokenStore(user_token_path(credentials), strict=credentials.strict),
     )
 
 

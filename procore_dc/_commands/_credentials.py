@@ -34,6 +34,8 @@ from typing import Optional
 
 import attrs
 
+from procore_dc._filemodes import check_private
+from procore_dc._ids import coerce_id
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 
@@ -137,6 +139,8 @@ class Credentials:
     redirect_uri: Optional[str] = None
     login_url: Optional[str] = None
     sources: Mapping[str, str] = attrs.field(factory=dict)
+    #: Refuse secret files that other users can read, instead of warning (``--strict``).
+    strict: bool = False
 
     @property
     def environment(self) -> Environment:
@@ -172,12 +176,7 @@ class Credentials:
 
 
 def _company(value: str, source: str, setting: Setting) -> int:
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or int(text) <= 0:
-        raise ConfigurationError(
-            f"{setting.label} from {source} must be a positive integer, got {text!r}"
-        )
-    return int(text)
+    return coerce_id(value, f"{setting.label} from {source}", "id")
 
 
 def resolve(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -> Credentials:
@@ -191,6 +190,9 @@ def resolve(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = Non
     source = os.environ if environ is None else environ
     path = config_dir(source) / CONFIG_FILE_NAME
     from_file = _read_config(path)
+    strict = bool(getattr(args, "strict", False))
+    if "client_secret" in from_file:
+        check_private(path, "the config file holding client_secret", strict=strict)
     values: dict[str, Optional[str]] = {}
     sources: dict[str, str] = {}
     for setting in SETTINGS:
@@ -216,6 +218,7 @@ def resolve(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = Non
         redirect_uri=values["redirect_uri"],
         login_url=values["login_url"],
         sources=sources,
+        strict=strict,
     )
     credentials.environment  # noqa: B018 - an unknown environment name fails here, early
     return credentials

@@ -7,6 +7,7 @@ import argparse
 from procore_dc._commands._connect import print_json, show_token
 from procore_dc._commands._credentials import (
     CONFIG_SECTION,
+    DEFAULT_REDIRECT_URI,
     SETTINGS,
     add_credential_arguments,
     resolve,
@@ -22,8 +23,12 @@ The config file is INI, e.g. ~/.config/procore-dc/config.ini:
   client_id = abc123
   environment = sandbox
   company_id = 8
-Flags win over environment variables, which win over the file.
+Flags win over environment variables, which win over the file. A setting none of them
+gives shows the default the commands use, with source "default".
 """
+
+#: What the commands use for a setting that nothing gives.
+DEFAULTS = {"environment": "production", "redirect_uri": DEFAULT_REDIRECT_URI}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,8 +76,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"config file  {credentials.config_path}")
     print(f"user token   {token_file} ({'present' if token_file.exists() else 'none'})")
+    shown = []
     for row in rows:
-        value = "-" if row["value"] is None else row["value"]
-        source = row["source"] or f"unset ({row['flag']} / {row['env']})"
-        print(f"  {row['setting']:<14} {value!s:<36} {source}")
+        value, source = row["value"], row["source"]
+        if value is None and row["setting"] in DEFAULTS:
+            value, source = DEFAULTS[row["setting"]], f"default ({row['flag']} / {row['env']})"
+        shown.append(
+            (
+                "-" if value is None else str(value),
+                source or f"unset ({row['flag']} / {row['env']})",
+            )
+        )
+    width = max(len(value) for value, _ in shown)
+    for row, (value, source) in zip(rows, shown):
+        print(f"  {row['setting']:<14} {value:<{width}}  {source}")
     return 0

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
+from urllib.parse import urlsplit
+
+import requests
 
 from procore_dc._commands._connect import (
     USER_AGENT,
@@ -26,6 +30,7 @@ from procore_dc.session import Session
 EPILOG = """examples:
   procore-dc login --client-id abc123 --environment sandbox
       opens the browser; register http://localhost:8765/callback as a redirect URI first
+      (the embedded 'procore-dc sandbox' app has it registered already)
   procore-dc login --oob
       prints the sign-in URL and asks for the code Procore shows (no local port needed)
   procore-dc login --logout
@@ -71,6 +76,36 @@ def _announce(url: str) -> None:
     print(f"Open this URL to sign in to Procore:\n  {url}", file=sys.stderr, flush=True)
 
 
+def check_authorize_page(url: str, redirect_uri: str) -> None:
+    """Ask the sign-in page once, before the browser does, so a refusal shows at once.
+
+    Procore (and the sandbox) answer an unregistered redirect URI or an unknown client id
+    with an error page instead of redirecting back (RFC 6749 4.1.2.1), so the local receiver
+    would wait for a callback that never comes. The page itself is harmless to fetch.
+
+    :raises ConfigurationError: when the sign-in page answers 4xx, with what it said
+    """
+    try:
+        response = requests.get(url, allow_redirects=False, timeout=15)
+    except requests.RequestException:
+        return  # the browser shows the problem, and the timeout still ends the wait
+    with response:
+        if not 400 <= response.status_code < 500:
+            return
+        said = " ".join(re.sub(r"<[^>]+>", " ", response.text[:2000]).split())[:200]
+    host = urlsplit(url).netloc
+    if "redirect" in said.lower():
+        raise ConfigurationError(
+            f"the sign-in page at {host} refused the redirect URI {redirect_uri} "
+            f"({response.status_code}: {said}); register it for the app, pass --redirect-uri "
+            "with one that is registered, or use --oob"
+        )
+    raise ConfigurationError(
+        f"the sign-in page at {host} refused the sign-in ({response.status_code}: {said}); "
+        "check the client id and the environment"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     credentials = resolve(args)
     path = user_token_path(credentials)
@@ -95,8 +130,13 @@ def run(args: argparse.Namespace) -> int:
         token = auth.complete_authorization_code(flow, code)
     else:
         auth = user_auth(credentials)
+
+        def announce(url: str) -> None:
+            check_authorize_page(url, auth.redirect_uri)
+            _announce(url)
+
         token = sign_in_with_browser(
-            auth, open_browser=not args.no_browser, timeout=args.timeout, announce=_announce
+            auth, open_browser=not args.no_browser, timeout=args.timeout, announce=announce
         )
     with Session(auth, user_agent=USER_AGENT) as session:
         me: Any = session.get_json("/rest/v1.0/me")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Optional
 
 from procore_dc.manifest import Manifest, ManifestBuilder, ManifestError, Problem
 
@@ -112,12 +114,35 @@ def _read(name: str) -> bytes:
     return Path(name).read_bytes()
 
 
-def _load(name: str) -> tuple[Manifest, list[str]]:
-    """Load a manifest, returning conversion notes instead of emitting warnings."""
+def _load(name: str, notes: Optional[list[str]] = None) -> Manifest:
+    """Load a manifest, collecting conversion notes into ``notes`` instead of emitting
+    warnings (kept even when the manifest turns out invalid)."""
+    return _parse(_read(name), notes)
+
+
+def _parse(data: bytes, notes: Optional[list[str]] = None) -> Manifest:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        manifest = Manifest.from_json(_read(name))
-    return manifest, [str(w.message) for w in caught]
+        try:
+            return Manifest.from_json(data)
+        finally:
+            if notes is not None:
+                notes.extend(str(w.message) for w in caught)
+
+
+def _declared_version(data: bytes) -> Optional[str]:
+    """The ``version`` a file declares, read leniently (for reporting an invalid file)."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    version = document.get("version") if isinstance(document, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -135,11 +160,12 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     notes: list[str] = []
+    data = _read(args.file)
     try:
-        manifest, notes = _load(args.file)
+        manifest = _parse(data, notes)
     except ManifestError as exc:
         problems = [p for p in exc.problems if isinstance(p, Problem)]
-        _report(args, problems, notes, valid=False)
+        _report(args, problems, notes, valid=False, version=_declared_version(data))
         return 1
     _report(args, list(manifest.problems), notes, valid=True, version=manifest.version)
     return 0
@@ -175,8 +201,10 @@ def _report(
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    old, _ = _load(args.old)
-    new, _ = _load(args.new)
+    notes: list[str] = []
+    old = _load(args.old, notes)
+    new = _load(args.new, notes)
+    _print_notes(notes)
     change = Manifest.diff(old, new)
     if args.json:
         print(json.dumps(change.to_dict(), indent=2, ensure_ascii=False))
@@ -185,27 +213,47 @@ def run_diff(args: argparse.Namespace) -> int:
     print()
     print(f"suggested bump: {change.suggested_bump or 'none (nothing changed)'}")
     print(f"admins must re-approve: {'yes' if change.requires_reapproval else 'no'}")
+    if change.version_bump == "downgrade":
+        print(
+            f"warning: the version goes backwards ({change.old_version} -> "
+            f"{change.new_version}); Procore expects each release to be higher"
+        )
+    elif change.bump_too_small:
+        print(
+            f"warning: the version bump ({change.version_bump}) is smaller than the "
+            f"suggested {change.suggested_bump}"
+        )
     return 0
 
 
 def run_bump(args: argparse.Namespace) -> int:
-    manifest, _ = _load(args.file)
-    text = manifest.bump(args.part).to_json() + "\n"
+    notes: list[str] = []
+    manifest = _load(args.file, notes)
+    _print_notes(notes)
+    bumped = manifest.bump(args.part)
+    text = bumped.to_json() + "\n"
     if not args.in_place:
         print(text, end="")
         return 0
     if args.file == "-":
         raise ManifestError([Problem("$", "--in-place needs a FILE, not - (stdin)")])
     _write_atomically(Path(args.file), text)
+    print(f"{args.file}: {manifest.version} -> {bumped.version}")
     return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:
     # A crash mid-write must not leave half a manifest: write a sibling, then rename over.
+    # Through a symlink, the real file is replaced (not the link), and it keeps its mode.
+    path = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        # mkstemp makes the file 0600; the manifest keeps the mode it had.
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import sys
 import threading
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from procore_dc.exceptions import ConfigurationError
 
-EPILOG = """example:
+if TYPE_CHECKING:
+    from procore_dc.testing import FakeProcore
+
+EPILOG = """examples:
   procore-dc sandbox --port 8080 --seed 0
+  procore-dc sandbox --env-file sandbox.env &   then: . ./sandbox.env; procore-dc whoami
+  procore-dc login                              signs in against it with the defaults
+
+It prints ready-to-paste export lines that point every other command at it.
 """
 
 
@@ -29,7 +39,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="serve a clickable sign-in page on /oauth/authorize",
     )
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="also write the export lines to PATH (mode 0600), to source from another shell",
+    )
     parser.set_defaults(handler=run)
+
+
+def export_lines(sandbox: FakeProcore, company: Optional[int]) -> list[str]:
+    """The ``export`` lines that point procore-dc's commands at a running sandbox."""
+    app = sandbox.default_app
+    values = {
+        "PROCORE_ENVIRONMENT": sandbox.api_url,
+        "PROCORE_LOGIN_URL": sandbox.login_url,
+        "PROCORE_CLIENT_ID": app.client_id,
+        "PROCORE_CLIENT_SECRET": app.client_secret,
+    }
+    if company is not None:
+        values["PROCORE_COMPANY_ID"] = str(company)
+    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+
+
+def _write_env_file(path: str, lines: list[str]) -> None:
+    # Fake credentials, but a habit worth keeping: only the owner can read the file.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write("\n".join(lines) + "\n")
 
 
 def run(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> int:
@@ -39,6 +75,10 @@ def run(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> int
         raise ConfigurationError(
             f"the sandbox needs the sandbox extra: pip install 'procore-dc[sandbox]' ({exc})"
         ) from None
+    if not 0 <= args.port <= 65535:
+        raise ConfigurationError(
+            f"--port must be between 0 and 65535 (0: a free port), got {args.port}"
+        )
     sandbox = FakeProcore(seed=args.seed, port=args.port, interactive=args.interactive)
     with sandbox:
         app = sandbox.default_app
@@ -52,6 +92,15 @@ def run(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> int
         print(f"  client_id     {app.client_id}")
         print(f"  client_secret {app.client_secret}")
         print(f"  company_id    {company}  (DMSA app installed, its projects permitted)")
-        print(f"  redirect_uris {', '.join(app.redirect_uris)}", flush=True)
+        print(f"  redirect_uris {', '.join(app.redirect_uris)}")
+        lines = export_lines(sandbox, company)
+        print("Point the other commands at it (paste into your shell):")
+        for line in lines:
+            print(f"  {line}")
+        env_file = getattr(args, "env_file", None)
+        if env_file:
+            _write_env_file(env_file, lines)
+            print(f"(also written to {env_file}: . {env_file})")
+        sys.stdout.flush()
         (stop or threading.Event()).wait()
     return 0

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import webbrowser
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
@@ -20,9 +20,19 @@ from procore_dc._redact import get_logger, redact_url
 from procore_dc.auth.tokens import Token
 from procore_dc.auth.user_level import OOB_REDIRECT_URI, UserLevelAuth
 from procore_dc.environments import is_loopback_host
-from procore_dc.exceptions import ConfigurationError, OAuthError, ProcoreError
+from procore_dc.exceptions import (
+    ConfigurationError,
+    OAuthError,
+    ProcoreError,
+    StateMismatchError,
+)
 
 __all__ = ["sign_in_with_browser"]
+
+#: Seconds one connection to the receiver may stay idle. Browsers open speculative
+#: (preconnect) sockets and leave them idle; each is served by its own thread and dropped
+#: after this, so none can hold up the real callback or the overall timeout.
+CONNECTION_TIMEOUT = 5.0
 
 log = get_logger(__name__)
 
@@ -48,7 +58,10 @@ def sign_in_with_browser(
     """Run the whole Authorization Code flow through the user's browser.
 
     The receiver binds only to the loopback address of ``auth.redirect_uri`` and answers
-    exactly one callback on its path; other requests (a favicon) get 404.
+    exactly one callback on its path; other requests (a favicon) get 404. Each connection gets
+    its own thread and an idle timeout, so a browser's idle preconnect cannot block it. A
+    callback without this flow's ``state`` (a forged ``?error=...`` from another page) is
+    answered 400, logged at WARNING and ignored: the wait goes on for the real one.
 
     :param auth: a :class:`~procore_dc.auth.UserLevelAuth` whose redirect URI is ``http://localhost:<port>/...``
         or ``http://127.0.0.1:<port>/...``, registered for the app
@@ -84,20 +97,33 @@ def sign_in_with_browser(
     done = threading.Event()
     flow = auth.start_authorization()
 
+    finish = threading.Lock()  # one callback completes the flow, even with parallel requests
+
     class _Receiver(BaseHTTPRequestHandler):
+        timeout = CONNECTION_TIMEOUT
+
         def do_GET(self) -> None:
             target = urlsplit(self.path)
             if (target.path.rstrip("/") or "/") != path or done.is_set():
                 self.send_error(404)
                 return
             callback = f"{redirect.split('?', 1)[0]}?{target.query}"
-            try:
-                outcome["token"] = auth.complete_authorization(flow, callback)
-                body = _DONE
-            except ProcoreError as exc:
-                outcome["error"] = exc
-                body = _FAILED
-            done.set()
+            with finish:
+                if done.is_set():  # pragma: no cover - a second callback racing the first
+                    self.send_error(404)
+                    return
+                try:
+                    outcome["token"] = auth.complete_authorization(flow, callback)
+                    body = _DONE
+                except StateMismatchError as exc:
+                    if exc.error == "state_reused":
+                        raise  # pragma: no cover - done is set once a state is used
+                    self.send_error(400, "not this sign-in's callback")
+                    return
+                except ProcoreError as exc:
+                    outcome["error"] = exc
+                    body = _FAILED
+                done.set()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -109,8 +135,10 @@ def sign_in_with_browser(
             # The query carries the code: never let http.server print it.
             log.debug("loopback receiver: %s", redact_url(self.path))
 
-    class _Server(HTTPServer):
+    class _Server(ThreadingHTTPServer):
         address_family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
+        daemon_threads = True
+        block_on_close = False  # an idle preconnect must not hold up the return
 
     try:
         server = _Server((bind_host, port), _Receiver)

@@ -13,13 +13,20 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ContextManager, Optional, Protocol, Union, runtime_checkable
 
+from procore_dc._filemodes import check_private
 from procore_dc._redact import get_logger
 from procore_dc.auth.tokens import Token
-from procore_dc.exceptions import ConfigurationError
+from procore_dc.exceptions import ConfigurationError, TimeoutError
+
+#: The longest wait for another process's token-file lock, in seconds.
+DEFAULT_LOCK_TIMEOUT = 120.0
+#: How many used sign-in states a FileTokenStore remembers for other processes.
+USED_KEYS_KEPT = 512
 
 try:  # POSIX only; on other systems the file lock is a process-local lock (see FileTokenStore)
     import fcntl
@@ -141,7 +148,14 @@ class FileTokenStore:
       it is never deleted or overwritten silently, because it may hold the only copy of a
       refresh token.
 
+    - A token file others can read, or a folder others can write, draws one WARNING naming
+      the file and the ``chmod`` that fixes it (``strict=True`` refuses it instead).
+    - :meth:`lock` waits at most ``lock_timeout`` seconds for another process holding the
+      lock, then raises :class:`~procore_dc.exceptions.TimeoutError` naming the lock file.
+
     :param path: the token file, e.g. ``~/.config/procore-dc/token.json`` (``~`` is expanded)
+    :param strict: refuse a token file open to others instead of warning (default: ``False``)
+    :param lock_timeout: the longest wait for the file lock, in seconds (default: ``120``)
 
     .. code-block:: python
 
@@ -150,7 +164,21 @@ class FileTokenStore:
                              store=store)
     """
 
-    def __init__(self, path: Union[str, os.PathLike[str]]) -> None:
+    def __init__(
+        self,
+        path: Union[str, os.PathLike[str]],
+        *,
+        strict: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, (int, float))
+            or not (lock_timeout > 0)
+        ):
+            raise ConfigurationError(f"lock_timeout must be seconds > 0, got {lock_timeout!r}")
+        self.strict = bool(strict)
+        self.lock_timeout = float(lock_timeout)
         self.path = Path(path).expanduser()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._thread_lock = threading.RLock()
@@ -168,6 +196,7 @@ class FileTokenStore:
         """
         try:
             with open(self.path, encoding="utf-8") as handle:
+                check_private(self.path, "the token file", strict=self.strict, fd=handle.fileno())
                 text = handle.read()
         except FileNotFoundError:
             return None
@@ -198,26 +227,50 @@ class FileTokenStore:
         if not isinstance(token, Token):
             raise ConfigurationError(f"expected a Token, got {type(token).__name__}")
         payload = json.dumps(token.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+        self._write_private(self.path, payload)
+        log.debug("saved a token to %s", self.path)
+
+    def claim_once(self, key: str) -> bool:
+        """Record ``key`` (a used sign-in state's digest) in ``<path>.used``, under the lock.
+
+        :return: ``False`` when it was recorded before, by any process sharing the file
+        """
+        used_path = self.path.with_name(self.path.name + ".used")
+        with self.lock():
+            try:
+                used = json.loads(used_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                used = []  # none yet, or unreadable: the in-process record still holds
+            if not isinstance(used, list):
+                used = []
+            if key in used:
+                return False
+            # Flows live 10 minutes: the last few hundred states cover any replay window.
+            kept = [*used, key][-USED_KEYS_KEPT:]
+            self._write_private(used_path, json.dumps(kept).encode("utf-8"))
+            return True
+
+    def _write_private(self, target: Path, payload: bytes) -> None:
+        """Replace ``target`` atomically with ``payload``, mode 0600 from creation."""
         self._make_folder()
-        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         except OSError as exc:
             raise ConfigurationError(
-                f"cannot write the token file {self.path}: {exc.strerror}"
+                f"cannot write the token file {target}: {exc.strerror}"
             ) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(temp, self.path)
+            os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
         self._sync_folder()
-        log.debug("saved a token to %s", self.path)
 
     def delete(self) -> None:
         """Remove the token file (no error when it is missing)."""
@@ -251,7 +304,7 @@ class FileTokenStore:
                 f"cannot open the lock file {self.lock_path}: {exc.strerror}"
             ) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _wait_for_lock(fd, self.lock_path, self.lock_timeout)
         except BaseException:
             os.close(fd)
             raise
@@ -283,6 +336,25 @@ class FileTokenStore:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _wait_for_lock(fd: int, lock_path: Path, timeout: float) -> None:
+    """Take the flock, polling, for at most ``timeout`` seconds (flock itself has no timeout)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() + pause > deadline:
+                raise TimeoutError(
+                    f"another process has held the token lock {lock_path} for more than "
+                    f"{timeout:g} s (a stuck or stopped procore-dc process?); stop it, or "
+                    "delete the lock file if no process uses it"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _release(fd: int) -> None:

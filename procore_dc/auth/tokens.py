@@ -7,6 +7,7 @@ access and refresh tokens.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
@@ -21,6 +22,8 @@ __all__ = ["DEFAULT_EXPIRES_IN", "MAX_LEEWAY", "Token", "default_leeway"]
 #: Lifetime assumed when a token response carries no ``expires_in`` (RFC 6749 makes it
 #: optional; Procore always sends it). A wrong guess costs one 401, refresh and replay.
 DEFAULT_EXPIRES_IN = 3600
+#: The longest lifetime a token answer may claim; a longer ``expires_in`` is cut to this.
+MAX_EXPIRES_IN = 365 * 24 * 3600
 
 #: The largest proactive refresh margin, in seconds (RELIABILITY 2.3).
 MAX_LEEWAY = 300.0
@@ -41,6 +44,19 @@ def _optional_utc(value: Optional[datetime]) -> Optional[datetime]:
 def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ConfigurationError(f"Token.{attribute.name} must be a non-empty string")
+
+
+# Printable ASCII without space: what a bearer token can hold and a header can carry.
+TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+
+
+def _header_safe(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, str) and value and not TOKEN_CHARS.fullmatch(value):
+        # Never the value: it is a secret, and a CR/LF in it would break the header.
+        raise ConfigurationError(
+            f"Token.{attribute.name} holds characters a token cannot have (control "
+            "characters, spaces or non-ASCII)"
+        )
 
 
 def _optional_str(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -97,10 +113,12 @@ class Token:
         token.expired(leeway=300)  # False for the next 85 minutes
     """
 
-    access_token: str = attrs.field(validator=_non_empty)
+    access_token: str = attrs.field(validator=[_non_empty, _header_safe])
     expires_at: datetime = attrs.field(kw_only=True, converter=_utc)
     token_type: str = attrs.field(default="bearer", kw_only=True, validator=_non_empty)
-    refresh_token: Optional[str] = attrs.field(default=None, kw_only=True, validator=_optional_str)
+    refresh_token: Optional[str] = attrs.field(
+        default=None, kw_only=True, validator=[_optional_str, _header_safe]
+    )
     created_at: Optional[datetime] = attrs.field(
         default=None, kw_only=True, converter=_optional_utc
     )
@@ -154,14 +172,23 @@ class Token:
             raise ResponseFormatError("the token response has no access_token")
         raw_expires = mapping.get("expires_in", DEFAULT_EXPIRES_IN)
         try:
+            if isinstance(raw_expires, bool):
+                raise TypeError
             expires_in = float(raw_expires)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ResponseFormatError("the token response's expires_in is not a number") from None
         if not math.isfinite(expires_in) or expires_in < 0:
             raise ResponseFormatError("the token response's expires_in is not a positive number")
+        # A lifetime of centuries overflows a datetime; no server means it.
+        expires_in = min(expires_in, MAX_EXPIRES_IN)
         refresh = mapping.get("refresh_token")
         if refresh is not None and not isinstance(refresh, str):
             raise ResponseFormatError("the token response's refresh_token is not a string")
+        for name, value in (("access_token", access), ("refresh_token", refresh)):
+            if value and not TOKEN_CHARS.fullmatch(value):
+                raise ResponseFormatError(
+                    f"the token response's {name} holds characters a token cannot have"
+                )
         token_type = mapping.get("token_type") or "bearer"
         if not isinstance(token_type, str):
             raise ResponseFormatError("the token response's token_type is not a string")

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,11 +37,12 @@ from procore_dc.auth._oauth import (
     oauthlib_url,
     parse_token_body,
     post_form,
+    raw_token_fields,
     restore_url,
 )
 from procore_dc.auth.base import AuthStrategy
-from procore_dc.auth.stores import TokenStore
-from procore_dc.auth.tokens import Token
+from procore_dc.auth.stores import FileTokenStore, TokenStore
+from procore_dc.auth.tokens import TOKEN_CHARS, Token
 from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     ConfigurationError,
@@ -72,6 +75,28 @@ _RESERVED = frozenset(
 
 #: How many used states a strategy remembers to refuse a replayed callback; the oldest go first.
 USED_STATES_KEPT = 4096
+#: How long a sign-in may take from start_authorization to the callback: Procore's codes live
+#: 10 minutes, so an older flow can only be a replay.
+DEFAULT_FLOW_LIFETIME = 600.0
+
+# Used states, shared by every UserLevelAuth on the same store (a FileTokenStore by its path),
+# so a replayed callback that reaches another instance is refused too.
+_USED_BY_STORE: weakref.WeakKeyDictionary[Any, OrderedDict[bytes, None]] = (
+    weakref.WeakKeyDictionary()
+)
+_USED_BY_PATH: dict[str, OrderedDict[bytes, None]] = {}
+_USED_LOCK = threading.Lock()
+
+
+def _used_states_for(store: Any) -> OrderedDict[bytes, None]:
+    with _USED_LOCK:
+        if isinstance(store, FileTokenStore):
+            return _USED_BY_PATH.setdefault(str(store.path.resolve()), OrderedDict())
+        try:
+            return _USED_BY_STORE.setdefault(store, OrderedDict())
+        except TypeError:  # pragma: no cover - a store class with __slots__ and no weakref
+            return OrderedDict()
+
 
 _SIGN_IN_AGAIN = "the user must sign in again (start_authorization / sign_in_with_browser)"
 
@@ -204,13 +229,18 @@ class UserLevelAuth(AuthStrategy):
         clock: Optional[Callable[[], datetime]] = None,
         http: Optional[requests.Session] = None,
         timeout: Union[float, tuple[float, float]] = DEFAULT_TOKEN_TIMEOUT,
+        flow_lifetime: float = DEFAULT_FLOW_LIFETIME,
     ) -> None:
         self.redirect_uri = _check_redirect_uri(redirect_uri)
         self.pkce = bool(pkce)
-        # Digests of states already used, so a replayed callback (a reload, or an attacker
-        # holding a leaked URL) never reaches the token endpoint, where reusing the code
-        # would make Procore revoke the tokens it just issued.
-        self._used_states: OrderedDict[bytes, None] = OrderedDict()
+        if (
+            isinstance(flow_lifetime, bool)
+            or not isinstance(flow_lifetime, (int, float))
+            or not flow_lifetime > 0
+        ):
+            raise ConfigurationError(f"flow_lifetime must be seconds > 0, got {flow_lifetime!r}")
+        self.flow_lifetime = float(flow_lifetime)
+        """Seconds a flow stays usable after :meth:`start_authorization` (default: 600)."""
         super().__init__(
             client_id,
             client_secret,
@@ -221,6 +251,10 @@ class UserLevelAuth(AuthStrategy):
             http=http,
             timeout=timeout,
         )
+        # Digests of states already used, so a replayed callback (a reload, or an attacker
+        # holding a leaked URL) never reaches the token endpoint, where reusing the code
+        # would make Procore revoke the tokens it just issued. Shared through the store.
+        self._used_states = _used_states_for(self.store)
 
     def start_authorization(self, **extra: str) -> AuthorizationFlow:
         """Begin a sign-in: a fresh ``state`` (about 256 bits), a PKCE verifier and the URL.
@@ -296,14 +330,13 @@ class UserLevelAuth(AuthStrategy):
             )
         if not isinstance(callback_url, str):
             raise ConfigurationError("callback_url must be the callback's full URL")
-        parts = urlsplit(callback_url)
-        if parts.path.rstrip("/") != urlsplit(flow.redirect_uri).path.rstrip("/"):
+        if flow.redirect_uri != self.redirect_uri:
             raise OAuthError(
-                "the callback's path differs from the redirect URI's; it is not this flow's "
-                "callback",
+                "the flow's redirect URI is not this strategy's; it is not this app's flow",
                 error="redirect_uri_mismatch",
             )
-        params = parse_qs(parts.query, keep_blank_values=True)
+        _check_callback_origin(callback_url, flow.redirect_uri)
+        params = parse_qs(urlsplit(callback_url).query, keep_blank_values=True)
 
         def single(name: str) -> Optional[str]:
             values = params.get(name)
@@ -315,6 +348,27 @@ class UserLevelAuth(AuthStrategy):
                 )
             return values[0]
 
+        # The state first: without it, an error= callback is anyone's (a forged page can
+        # fire one) and its text must not be shown as Procore's answer.
+        state = single("state")
+        if state is None or not hmac.compare_digest(
+            state.encode("utf-8"), flow.state.encode("utf-8")
+        ):
+            log.warning(
+                "ignored a sign-in callback whose state is not this flow's (forged or stale)"
+            )
+            raise StateMismatchError(
+                "the callback's state does not match the one this flow sent (a forged or stale "
+                "callback); start the sign-in again",
+                error="state_mismatch",
+            )
+        age = self._now() - flow.created_at
+        if age > timedelta(seconds=self.flow_lifetime) or age < timedelta(seconds=-300):
+            raise OAuthError(
+                f"this sign-in started {age.total_seconds():.0f} s ago, longer than a code "
+                f"lives ({self.flow_lifetime:g} s); start the sign-in again",
+                error="flow_expired",
+            )
         error = single("error")
         if error:
             description = single("error_description") or ""
@@ -323,15 +377,6 @@ class UserLevelAuth(AuthStrategy):
                 + (f": {description}" if description else ""),
                 error=error,
                 error_description=description,
-            )
-        state = single("state")
-        if state is None or not hmac.compare_digest(
-            state.encode("utf-8"), flow.state.encode("utf-8")
-        ):
-            raise StateMismatchError(
-                "the callback's state does not match the one this flow sent (a forged or stale "
-                "callback); start the sign-in again",
-                error="state_mismatch",
             )
         code = single("code")
         if not code:
@@ -381,6 +426,13 @@ class UserLevelAuth(AuthStrategy):
             self._used_states[digest] = None
             while len(self._used_states) > USED_STATES_KEPT:
                 self._used_states.popitem(last=False)
+        if isinstance(self.store, FileTokenStore) and not self.store.claim_once(digest.hex()):
+            # Another process sharing the token file completed this callback already.
+            raise StateMismatchError(
+                "this callback's state was already used by another process: a replayed "
+                "callback; start the sign-in again",
+                error="state_reused",
+            )
 
     def _check_flow(self, flow: object) -> AuthorizationFlow:
         if not isinstance(flow, AuthorizationFlow):
@@ -463,8 +515,9 @@ class UserLevelAuth(AuthStrategy):
         try:
             token = Token.from_response(parse_token_body(client, response), started)
         except (OAuthError, ResponseFormatError) as exc:
-            # The server answered 2xx, so it rotated the refresh token: the old one is spent.
-            self._mark_spent(current)
+            # The server answered 2xx, so it rotated the refresh token: the old one is spent,
+            # and the new one, when the answer holds a usable one, is the only one left.
+            self._mark_spent(current, _rotated_refresh_token(response.text))
             raise OAuthError(
                 f"the token refresh's answer could not be read; {_SIGN_IN_AGAIN}",
                 error="invalid_response",
@@ -474,9 +527,49 @@ class UserLevelAuth(AuthStrategy):
             token = attrs.evolve(token, refresh_token=current.refresh_token)
         return token
 
-    def _mark_spent(self, current: Token) -> None:
-        """Record in the store that the refresh token must never be sent again."""
-        spent = attrs.evolve(current, refresh_token=None)
+    def _mark_spent(self, current: Token, rotated: Optional[str] = None) -> None:
+        """Record that the refresh token must never be sent again (keeping a rotated one)."""
+        spent = attrs.evolve(current, refresh_token=rotated)
         self.store.save(spent)
         self._token = spent
-        log.warning("the refresh token is spent; %s", _SIGN_IN_AGAIN)
+        if rotated is None:
+            log.warning("the refresh token is spent; %s", _SIGN_IN_AGAIN)
+        else:
+            log.warning("the token answer was unusable; its new refresh token was saved")
+
+
+def _origin_of(url: str) -> tuple[str, str, Optional[int], str]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    host = (parts.hostname or "").lower()
+    return parts.scheme.lower(), host, port, parts.path.rstrip("/") or "/"
+
+
+def _check_callback_origin(callback_url: str, redirect_uri: str) -> None:
+    """Refuse a callback whose scheme, host, port or path is not the redirect URI's."""
+    try:
+        parts = urlsplit(callback_url)
+        got = _origin_of(callback_url)
+    except ValueError:
+        got = None
+    if got is None or parts.username is not None or parts.password is not None:
+        raise OAuthError(
+            "the callback URL is not a URL this flow's redirect URI could produce",
+            error="redirect_uri_mismatch",
+        )
+    want = _origin_of(redirect_uri)
+    if got != want:
+        which = [n for n, a, b in zip(("scheme", "host", "port", "path"), got, want) if a != b]
+        raise OAuthError(
+            f"the callback's {' and '.join(which)} differ from the redirect URI's "
+            f"{redirect_uri}; it is not this flow's callback",
+            error="redirect_uri_mismatch",
+        )
+
+
+def _rotated_refresh_token(text: str) -> Optional[str]:
+    """The refresh token a 2xx answer carries, when it is one we could send, else ``None``."""
+    value = raw_token_fields(text).get("refresh_token")
+    if isinstance(value, str) and TOKEN_CHARS.fullmatch(value):
+        return value
+    return None

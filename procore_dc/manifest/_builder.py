@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 from procore_dc.manifest._model import (
@@ -12,7 +13,8 @@ from procore_dc.manifest._model import (
     USER_LEVEL_AUTH,
     Manifest,
 )
-from procore_dc.permissions import PermissionLevel, Scope
+from procore_dc.manifest._problems import Problem, join_path, manifest_error
+from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel, Scope
 
 __all__ = ["ManifestBuilder"]
 
@@ -28,6 +30,50 @@ def _levels(block: Any) -> Any:
     if isinstance(block, Mapping):
         return {key: _plain(level) for key, level in block.items()}
     return block
+
+
+def _closest(word: str, choices: Iterable[str]) -> str:
+    names = sorted(choices)
+    near = difflib.get_close_matches(word, names, n=3, cutoff=0.5)
+    if near:
+        return "did you mean " + " or ".join(repr(n) for n in near) + "?"
+    return "valid: " + ", ".join(names)
+
+
+def _checked_permission(scope: Union[Scope, str], tool: str, level: Optional[Level]) -> str:
+    scopes = [s.value for s in Scope]
+    key = scope.value if isinstance(scope, Scope) else scope
+    if key not in scopes:
+        raise manifest_error(
+            [
+                Problem(
+                    "$.permissions",
+                    f"unknown scope {key!r}: use company or project; {_closest(str(key), scopes)}",
+                )
+            ]
+        )
+    tools = COMPANY_TOOLS if key == Scope.COMPANY.value else PROJECT_TOOLS
+    path = join_path(join_path("$.permissions", key), str(tool))
+    if tool not in tools:
+        raise manifest_error(
+            [
+                Problem(
+                    path,
+                    f"{tool!r} is not a {key} tool procore-dc knows; {_closest(str(tool), tools)}",
+                )
+            ]
+        )
+    if level is not None:
+        levels = [lv.value for lv in PermissionLevel]
+        if _plain(level) not in levels:
+            raise manifest_error(
+                [
+                    Problem(
+                        path, f"{level!r} is not a permission level; {_closest(str(level), levels)}"
+                    )
+                ]
+            )
+    return key
 
 
 class ManifestBuilder:
@@ -134,13 +180,20 @@ class ManifestBuilder:
     ) -> ManifestBuilder:
         """Set one tool's level in the company or project tab; ``None`` removes it.
 
+        Unlike loading JSON (which keeps unknown keys as warnings, for tools newer than
+        procore-dc), a call here names a tool on purpose, so a typo raises at once.
+
+        :raises ManifestError: for a scope other than company/project, a tool procore-dc does
+            not know in that scope, or an unknown level; the message names the closest valid
+            names
+
         .. code-block:: python
 
             builder.permission("project", "submittals", "readonly")
         """
+        key = _checked_permission(scope, tool, level)
         permissions = self._draft.get("permissions")
         permissions = dict(permissions) if isinstance(permissions, Mapping) else {}
-        key = scope.value if isinstance(scope, Scope) else scope
         block = permissions.get(key)
         block = dict(block) if isinstance(block, Mapping) else {}
         if level is None:

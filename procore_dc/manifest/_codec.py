@@ -9,6 +9,9 @@ report them as warnings.
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, Union
 
@@ -230,8 +233,11 @@ def _make_converter() -> cattrs.Converter:
 _CONVERTER = _make_converter()
 
 
-def _problems_from(exc: BaseException, path: str) -> list[Problem]:
-    """Turn cattrs' detailed validation errors into problems with JSON paths."""
+def _problems_from(
+    exc: BaseException, path: str, rules: Optional[list[Problem]] = None
+) -> list[Problem]:
+    """Turn cattrs' detailed validation errors into problems with JSON paths; the problems
+    the rules found (the manifest's shape was right) also go into ``rules``."""
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         problems: list[Problem] = []
         with_notes, without = exc.group_exceptions()
@@ -239,12 +245,15 @@ def _problems_from(exc: BaseException, path: str) -> list[Problem]:
             key: Union[str, int] = (
                 note.name if isinstance(note, AttributeValidationNote) else note.index
             )
-            problems.extend(_problems_from(inner, join_path(path, key)))
+            problems.extend(_problems_from(inner, join_path(path, key), rules))
         for inner in without:
-            problems.extend(_problems_from(inner, path))
+            problems.extend(_problems_from(inner, path, rules))
         return problems
     if isinstance(exc, ManifestError):  # the rules, run when Manifest itself was created
-        return [p for p in exc.problems if isinstance(p, Problem)]
+        found = [p for p in exc.problems if isinstance(p, Problem)]
+        if rules is not None:
+            rules.extend(found)
+        return found
     if isinstance(exc, _ShapeError):
         return [_relocate(problem, path) for problem in exc.problems]
     if isinstance(exc, KeyError):
@@ -306,10 +315,69 @@ def _load(data: Any) -> Manifest:
     data.setdefault("schema_version", SCHEMA_VERSION)
     if "data_connector" not in data:
         data["data_connector"] = {"components": _infer_components(data)}
-    try:
-        return _CONVERTER.structure(data, Manifest)
-    except BaseValidationError as exc:
-        raise manifest_error(_problems_from(exc, "$")) from None
+    return _structure_reporting_everything(data)
+
+
+# Each round removes the values of the wrong shape; a manifest has few levels of nesting.
+_MAX_ROUNDS = 10
+
+
+def _structure_reporting_everything(data: dict[str, Any]) -> Manifest:
+    """Structure ``data``; on shape errors, set the bad values aside and try again, so the
+    rules still run on the rest and one :class:`ManifestError` lists every problem."""
+    reported: list[Problem] = []
+    current: Any = data
+    for _ in range(_MAX_ROUNDS):
+        try:
+            manifest = _CONVERTER.structure(current, Manifest)
+        except BaseValidationError as exc:
+            rules: list[Problem] = []
+            found = [p for p in _problems_from(exc, "$", rules) if p not in reported]
+            reported += found
+            if rules or not found:
+                break  # the rules ran on everything that had the right shape: all is known
+            current = copy.deepcopy(current) if current is data else current
+            if not all(_remove(current, problem.path) for problem in found):
+                break  # e.g. a required key is missing: the rules cannot run without it
+            continue
+        if not reported:
+            return manifest
+        reported += [p for p in manifest.problems if p not in reported]
+        break
+    raise manifest_error(reported)
+
+
+_PATH_PART = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def _remove(data: Any, path: str) -> bool:
+    """Delete the value at a JSON path written by :func:`join_path`; False if it is not there."""
+    if not path.startswith("$") or path == "$":
+        return False
+    keys: list[Union[str, int]] = []
+    position = 1
+    while position < len(path):
+        match = _PATH_PART.match(path, position)
+        if match is None:
+            return False
+        name, index, quoted = match.groups()
+        keys.append(int(index) if index is not None else (name or json.loads(quoted)))
+        position = match.end()
+    # Walk down; then delete at the deepest object key (a bad array item takes its whole
+    # array with it, so the paths of the problems reported later still match the file).
+    containers = [data]
+    for key in keys[:-1]:
+        try:
+            containers.append(containers[-1][key])
+        except (KeyError, IndexError, TypeError):
+            return False
+    for container, key in reversed(list(zip(containers, keys))):
+        if isinstance(container, dict) and isinstance(key, str):
+            if key not in container:
+                return False
+            del container[key]
+            return True
+    return False
 
 
 def dump(manifest: Manifest) -> dict[str, Any]:

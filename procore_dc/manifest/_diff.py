@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import attrs
 
-from procore_dc.manifest._model import COMPONENT_LABELS, EmbeddedComponent
+from procore_dc.manifest._model import COMPONENT_LABELS, EmbeddedComponent, parse_version
 from procore_dc.permissions import PermissionLevel, Scope, find_tool
 
 if TYPE_CHECKING:
@@ -127,11 +127,46 @@ class ManifestDiff:
             return "patch"
         return None
 
+    @property
+    def version_bump(self) -> Optional[str]:
+        """The part the version actually moved: ``"major"``, ``"minor"``, ``"patch"``,
+        ``"downgrade"`` (it went backwards), ``"none"`` (unchanged), or ``None`` when either
+        version is missing or not ``X.Y.Z``.
+
+        .. code-block:: python
+
+            change = Manifest.diff(old, new)
+            if change.version_bump == "downgrade": ...
+        """
+        old = parse_version(self.old_version) if self.old_version else None
+        new = parse_version(self.new_version) if self.new_version else None
+        if old is None or new is None:
+            return None
+        if new < old:
+            return "downgrade"
+        for part, before, after in zip(("major", "minor", "patch"), old, new):
+            if after != before:
+                return part
+        return "none"
+
+    @property
+    def bump_too_small(self) -> bool:
+        """Whether the version moved less than :attr:`suggested_bump` asks (or backwards)."""
+        order = {"none": 0, "patch": 1, "minor": 2, "major": 3}
+        moved = self.version_bump
+        if moved == "downgrade":
+            return True
+        if moved is None or self.suggested_bump is None:
+            return False
+        return order[moved] < order[self.suggested_bump]
+
     def to_dict(self) -> dict[str, Any]:
         """Return the diff as JSON values (what ``procore-dc manifest diff --json`` prints)."""
         return {
             "old_version": self.old_version,
             "new_version": self.new_version,
+            "version_bump": self.version_bump,
+            "bump_too_small": self.bump_too_small,
             "requires_reapproval": self.requires_reapproval,
             "suggested_bump": self.suggested_bump,
             "permissions": {

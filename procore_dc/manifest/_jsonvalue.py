@@ -82,7 +82,47 @@ def parse_text(text: Union[str, bytes, bytearray]) -> Any:
         raise manifest_error(
             [Problem("$", f"a key appears twice in one object ({names}): keep one of each")]
         )
+    broken = _lone_surrogates(value)
+    if broken:
+        raise manifest_error(
+            [
+                Problem(
+                    path,
+                    "holds a lone surrogate (an escape such as \\ud800 without its pair), "
+                    "which is not Unicode text: remove it or write the whole character",
+                )
+                for path in broken[:10]
+            ]
+        )
     return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _lone_surrogates(value: Any) -> list[str]:
+    """The paths of strings (keys included) that cannot be written back as UTF-8."""
+    found: list[str] = []
+    pending: list[tuple[Any, str]] = [(value, "$")]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, str):
+            if _has_surrogate(current):
+                found.append(path)
+        elif isinstance(current, dict):
+            for key, item in current.items():
+                child = join_path(path, key if not _has_surrogate(key) else "?")
+                if _has_surrogate(key):
+                    found.append(child)
+                pending.append((item, child))
+        elif isinstance(current, list):
+            pending.extend((item, join_path(path, i)) for i, item in enumerate(current))
+    return sorted(found)
 
 
 def check_json_value(value: Any, path: str, depth: int = 0) -> list[Problem]:

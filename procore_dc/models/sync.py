@@ -23,6 +23,13 @@ def _messages(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+def _with_field(field: str, text: str) -> str:
+    # "name can't be blank" reads as one phrase; "id Entity with this ID not found" does not.
+    if field == "base":
+        return text
+    return f"{field}: {text}" if text[:1].isupper() else f"{field} {text}"
+
+
 @attrs.frozen
 class SyncError:
     """One item a sync call refused: the input that failed and Procore's field messages.
@@ -52,8 +59,9 @@ class SyncError:
         return None if value is None else str(value)
 
     def messages(self) -> list[str]:
-        """Every message as ``"<field> <message>"``, e.g. ``"id Entity with this ID not found"``."""
-        return [f"{field} {text}" for field, texts in self.errors.items() for text in texts]
+        """Every message with its field: ``"name can't be blank"`` for Procore's short
+        messages, ``"id: Entity with this ID not found"`` for a whole sentence."""
+        return [_with_field(field, text) for field, texts in self.errors.items() for text in texts]
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any]) -> SyncError:

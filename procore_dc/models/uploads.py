@@ -47,3 +47,4 @@ class Upload(Model):
     segments: Optional[tuple[UploadSegment, ...]] = None
 
     _repr_fields = ("uuid", "status")
+    _identity_fields = ("uuid",)

@@ -8,10 +8,12 @@ which is how :func:`required_permissions` derives a least-privilege manifest blo
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import quote
 
+from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
 from procore_dc.pagination import CursorPageIterator
@@ -102,8 +104,8 @@ class ResourceClient:
         project_id: Optional[int] = None,
     ) -> None:
         self._session = session
-        self.company_id = company_id
-        self.project_id = project_id
+        self.company_id = coerce_optional_id(company_id, "company_id")
+        self.project_id = coerce_optional_id(project_id, "project_id")
 
     def __repr__(self) -> str:
         where = []
@@ -130,10 +132,11 @@ class ResourceClient:
             return structure(item, model, url=path)
 
         params = {k: v for k, v in (params or {}).items() if v is not None}
+        iterator: PageIterator[T]
         if cursor:
             # The endpoint pages by page_start (the last id seen) and page_size, and sends no
             # Link or Total header.
-            return CursorPageIterator(
+            iterator = CursorPageIterator(
                 self._session,
                 path,
                 params=params,
@@ -141,14 +144,17 @@ class ResourceClient:
                 structure=build,
                 limit=limit,
             )
-        return self._session.paginate(
-            path,
-            params=params,
-            per_page=per_page,
-            structure=build,
-            limit=limit,
-            prefetch=prefetch,
-        )
+        else:
+            iterator = self._session.paginate(
+                path,
+                params=params,
+                per_page=per_page,
+                structure=build,
+                limit=limit,
+                prefetch=prefetch,
+            )
+        iterator.model = model
+        return iterator
 
     def _call(
         self,
@@ -209,11 +215,11 @@ def _batches(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Map
 def path_id(value: Any, name: str = "id") -> str:
     """Check an id for a path and quote it: a positive integer, never text that could escape.
 
+    Takes what :func:`~procore_dc._ids.coerce_id` takes (``numpy.int64``, digit strings...).
+
     :raises ConfigurationError: when the id is not a positive integer
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
-    return quote(str(value), safe="")
+    return quote(str(coerce_id(value, name)), safe="")
 
 
 def wire_value(value: Any) -> Any:
@@ -226,6 +232,8 @@ def wire_value(value: Any) -> Any:
         return {str(k): wire_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [wire_value(v) for v in value]
+    if type(value) is not bool and isinstance(value, numbers.Integral):
+        return int(value)  # numpy.int64 out of a DataFrame: json cannot encode it
     return value
 
 
@@ -237,7 +245,11 @@ def _wire_fields(fields: Any, what: str) -> dict[str, Any]:
 
 def body(wrapper: str, typed: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """Build Procore's wrapped body, e.g. ``{"rfi": {...}}``, leaving out unset typed fields."""
-    fields = {k: v for k, v in typed.items() if v is not None}
+    fields = {
+        k: v if k in TEXT_ID_FIELDS or not k.endswith("_id") else coerce_id(v, k)
+        for k, v in typed.items()
+        if v is not None
+    }
     fields.update(extra)
     return {wrapper: _wire_fields(fields, "field set")}
 

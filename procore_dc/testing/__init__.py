@@ -60,7 +60,17 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
+    try:
+        module = import_module(f"{__name__}.{home}")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "werkzeug":
+            raise
+        raise ModuleNotFoundError(
+            f"procore_dc.testing.{name} needs the sandbox extra (werkzeug), which is not "
+            "installed: pip install 'procore-dc[sandbox]'",
+            name=exc.name,
+        ) from exc
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

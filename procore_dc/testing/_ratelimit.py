@@ -18,7 +18,8 @@ __all__ = ["RateLimiter", "RateLimits"]
 
 @attrs.frozen
 class RateLimits:
-    """The sandbox's rate limits. ``FakeProcore(rate_limits=None)`` turns them off.
+    """Rate limits for the sandbox to enforce: ``FakeProcore(rate_limits=RateLimits())`` for
+    Procore's own. A sandbox has none unless given some.
 
     :param hourly: requests per hourly window (default: 3600)
     :param spike: requests per spike window (default: 25)

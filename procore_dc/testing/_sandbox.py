@@ -52,6 +52,9 @@ SERVED_TOOLS: Mapping[str, tuple[str, ...]] = {
 _logger = get_logger(__name__)
 
 _HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
+# ``procore-dc login``'s default redirect (the sandbox imports no client code, so it is
+# written out here; a test keeps the two equal).
+CLI_REDIRECT_URI = "http://localhost:8765/callback"
 _DEFAULT = object()
 
 
@@ -110,8 +113,9 @@ class FakeProcore:
     :param sizes: record counts overriding ``DEFAULT_SIZES`` (companies; projects, users and
         vendors per company; RFIs, submittals, observations, folders, files and manpower logs
         per project). Records are generated lazily, so large sizes start instantly.
-    :param rate_limits: a :class:`RateLimits`, or ``None`` for no limits (default:
-        ``RateLimits()``, 3600/hour and 25 per 10 s)
+    :param rate_limits: a :class:`RateLimits` to enforce Procore's limits (``RateLimits()``
+        is Procore's 3600/hour and 25 per 10 s), or ``None`` (the default) for none, so your
+        tests never wait on a window they did not ask for
     :param expires_in: access token lifetime in seconds (default: ``5400``)
     :param interactive: serve a clickable sign-in page on ``/oauth/authorize`` instead of
         approving as the signed-in user at once (default: ``False``)
@@ -136,7 +140,7 @@ class FakeProcore:
         storage_port: int = 0,
         files_port: int = 0,
         sizes: Optional[Mapping[str, int]] = None,
-        rate_limits: Optional[RateLimits] = RateLimits(),  # noqa: B008 - frozen, shared safely
+        rate_limits: Optional[RateLimits] = None,
         expires_in: int = 5400,
         interactive: bool = False,
         clock: Optional[SandboxClock] = None,
@@ -153,7 +157,8 @@ class FakeProcore:
         self.clock = clock or SandboxClock()
         #: The seeded records (``data.companies``, ``data.projects``, ``data.rfis`` ...).
         self.data = SandboxData(seed, sizes, self.clock.now())
-        #: The rate limits in force; assign ``None`` to turn them off.
+        #: The rate limits in force (``None``: none); assign a :class:`RateLimits` to turn
+        #: them on, ``None`` to turn them off.
         self.rate_limits = rate_limits
         #: Whether ``/oauth/authorize`` shows a sign-in page.
         self.interactive = interactive
@@ -180,8 +185,12 @@ class FakeProcore:
         )
         #: A ready-made DMSA app with standard on every served tool, installed in the first
         #: company with every project that exists at start permitted (not later ones: see
-        #: :meth:`permit`).
-        self.default_app = self.create_app(name="Sandbox Data Connector")
+        #: :meth:`permit`). Its redirect URIs are ``http://localhost``, ``procore-dc login``'s
+        #: default ``http://localhost:8765/callback`` and the out-of-band URI.
+        self.default_app = self.create_app(
+            name="Sandbox Data Connector",
+            redirect_uris=("http://localhost", CLI_REDIRECT_URI, OOB_REDIRECT_URI),
+        )
         if len(companies):
             self.install(self.default_app, companies[0]["id"])
 
@@ -427,8 +436,12 @@ class FakeProcore:
         with self._log_lock:
             self._log.clear()
 
-    def required_permissions(self) -> dict[str, dict[str, str]]:
+    def required_permissions(self, *, include_denied: bool = False) -> dict[str, dict[str, str]]:
         """The smallest permission block covering every request logged so far.
+
+        Requests the sandbox refused with 403 are left out: a test that checks a refusal
+        should not make the app ask for the permission it was refused. Pass
+        ``include_denied=True`` to count them too (to find what a failing run was missing).
 
         .. code-block:: python
 
@@ -438,6 +451,8 @@ class FakeProcore:
         result: dict[str, dict[str, str]] = {"company": {}, "project": {}}
         for record in self.requests:
             if record.tool is None or record.scope is None or record.level is None:
+                continue
+            if record.status == 403 and not include_denied:
                 continue
             current = result[record.scope].get(record.tool)
             if current is None or not PermissionLevel(current).covers(

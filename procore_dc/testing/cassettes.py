@@ -73,6 +73,23 @@ REQUEST_SECRET_FIELDS = frozenset(
 )
 #: Response JSON keys (and form fields) whose values never reach a cassette.
 RESPONSE_SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "client_secret"})
+#: Query parameters that sign presigned storage URLs: a URL carrying them is a bearer
+#: capability, wherever it appears (a request's URI, a URL inside a JSON answer).
+URL_SECRET_FIELDS = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+        "signature",
+        "sig",
+        "access_token",
+    }
+)
+#: JSON keys whose value is a mapping of header names to values that are all secrets (a
+#: webhook's shared secret goes back to the app in these).
+SECRET_HEADER_MAPS = frozenset({"destination_headers"})
 #: Request headers replaced by a placeholder.
 REQUEST_SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 #: Response headers replaced by a placeholder.
@@ -99,18 +116,36 @@ def _media_type(headers: Mapping[str, Any]) -> str:
 
 def _scrub_json(value: Any, fields: frozenset[str], found: set[str]) -> Any:
     if isinstance(value, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, item in value.items():
-            if isinstance(key, str) and key.lower() in fields and item not in (None, ""):
+            name = key.lower() if isinstance(key, str) else ""
+            if name in fields and item not in (None, ""):
                 if isinstance(item, str):
                     found.add(item)
                 out[key] = placeholder(key)
+            elif name in SECRET_HEADER_MAPS and isinstance(item, dict):
+                found.update(v for v in item.values() if isinstance(v, str) and v)
+                out[key] = {k: placeholder(str(k)) if v else v for k, v in item.items()}
             else:
                 out[key] = _scrub_json(item, fields, found)
         return out
     if isinstance(value, list):
         return [_scrub_json(item, fields, found) for item in value]
+    if isinstance(value, str) and "?" in value and "://" in value:
+        return _scrub_url(value, found)
     return value
+
+
+def _scrub_url(url: str, found: set[str]) -> str:
+    """Replace the signing parameters of a (presigned) URL with placeholders."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    query = _scrub_form(parts.query, URL_SECRET_FIELDS, found)
+    return url if query == parts.query else urlunsplit(parts._replace(query=query))
 
 
 def _scrub_form(text: str, fields: frozenset[str], found: set[str]) -> str:
@@ -181,7 +216,9 @@ class Scrubber:
 
     def _body(self, body: bytes, media: str, fields: frozenset[str]) -> bytes:
         found: set[str] = set()
-        if media == "application/json" or media.endswith("+json") or body[:1] in (b"{", b"["):
+        # Some servers label JSON text/plain, with leading whitespace.
+        first = body.lstrip()[:1]
+        if media == "application/json" or media.endswith("+json") or first in (b"{", b"["):
             try:
                 parsed = json.loads(body)
             except ValueError:
@@ -206,7 +243,8 @@ class Scrubber:
         parts = urlsplit(request.uri)
         if parts.query:
             found: set[str] = set()
-            query = _scrub_form(parts.query, REQUEST_SECRET_FIELDS, found)
+            query = _scrub_form(parts.query, REQUEST_SECRET_FIELDS | URL_SECRET_FIELDS, found)
+            self.secrets.update(s for s in found if len(s) >= 4 and not s.startswith("<"))
             query = self._literals(query.encode()).decode()
             request.uri = urlunsplit(parts._replace(query=query))
         body = _to_bytes(request.body)

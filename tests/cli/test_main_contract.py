@@ -46,7 +46,7 @@ def test_an_os_error_is_a_user_error_too(
 ) -> None:
     fail_with(monkeypatch, PermissionError(13, "Permission denied", "/etc/procore"))
     assert cli.main(["config"]) == 1
-    assert capsys.readouterr().err.startswith("procore-dc: error: [Errno 13] Permission denied")
+    assert capsys.readouterr().err == "procore-dc: error: /etc/procore: Permission denied\n"
 
 
 def test_a_bug_is_one_redacted_line_with_the_way_to_see_more(

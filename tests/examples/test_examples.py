@@ -167,3 +167,12 @@ def test_notebook_quickstart_runs_on_the_embedded_sandbox(
     out = capsys.readouterr().out
     assert "4 projects" in out
     assert "250 RFIs; Rfi(id=" in out
+
+
+def test_sync_worker_without_credentials_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    example = load_example("sync_worker")
+    with pytest.raises(SystemExit) as caught:
+        example.main([])
+    assert caught.value.code == 2  # argparse's one-line error, not a traceback

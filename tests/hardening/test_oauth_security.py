@@ -676,10 +676,15 @@ def test_token_files_are_0600_from_creation(
     assert {name.split(".")[-1] for _, name, _ in creates} >= {"tmp", "lock"}
     assert all(m == 0o600 for _, _, m in creates), seen
     replaced = [entry for entry in seen if entry[0].startswith("replace")]
-    assert len(replaced) == 4, seen
+    assert len(replaced) == 6, seen  # the used-states record, the token, the refreshed token
     assert all(m == 0o600 for _, _, m in replaced), seen
     assert ("mkdir", "procore-dc", 0o700) in seen, seen
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.with_name("token.json.lock").stat().st_mode) == 0o600
-    assert sorted(p.name for p in folder.iterdir()) == ["token.json", "token.json.lock"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "token.json",
+        "token.json.lock",
+        "token.json.used",
+    ]
+    assert stat.S_IMODE(path.with_name("token.json.used").stat().st_mode) == 0o600

@@ -121,7 +121,7 @@ def test_bump_prints_and_in_place_rewrites(manifest_file: Path) -> None:
 
     rewritten = run("bump", str(manifest_file), "--part", "major", "--in-place")
     assert rewritten.returncode == 0, rewritten.stderr
-    assert rewritten.stdout == ""
+    assert rewritten.stdout == f"{manifest_file}: 0.1.0 -> 1.0.0\n"
     assert json.loads(manifest_file.read_text())["version"] == "1.0.0"
     assert list(manifest_file.parent.iterdir()) == [manifest_file]  # no temporary left
 
@@ -141,3 +141,43 @@ def test_every_subcommand_has_help_with_an_example(command: str) -> None:
     assert result.returncode == 0
     assert "example:" in result.stdout
     assert f"procore-dc manifest {command}" in result.stdout
+
+
+# -- issue #12 item 9: the CLI writes files safely -------------------------------------------
+
+
+def test_bump_in_place_writes_through_a_symlink_and_keeps_the_mode(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "manifest.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps(valid()), encoding="utf-8")
+    real.chmod(0o644)
+    link = tmp_path / "manifest.json"
+    link.symlink_to(real)
+    result = run("bump", str(link), "--part", "minor", "--in-place")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()  # the link is still a link ...
+    assert json.loads(real.read_text())["version"] == "0.2.0"  # ... and its target was bumped
+    assert real.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in real.parent.iterdir()) == ["manifest.json"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ('"notes": "bad \\ud800 surrogate"', "$.notes"),
+        ('"notes": "ok", "\\udfff": 1', "$"),
+    ],
+)
+def test_a_lone_surrogate_is_one_clear_error_in_validate_and_bump(
+    tmp_path: Path, raw: str, where: str
+) -> None:
+    text = json.dumps(valid())
+    path = tmp_path / "manifest.json"
+    path.write_text(text[:-1] + ", " + raw + "}", encoding="utf-8")
+    for args in (("validate", str(path)), ("bump", str(path), "--part", "patch", "--in-place")):
+        result = run(*args)
+        assert result.returncode == 1, args
+        assert "lone surrogate" in result.stdout + result.stderr
+        assert where in result.stdout + result.stderr
+        assert "internal error" not in result.stderr
+        assert "Traceback" not in result.stderr

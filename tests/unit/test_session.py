@@ -780,3 +780,13 @@ def test_rate_limit_wait_is_zero_unless_the_window_is_spent_and_its_reset_known(
     assert state.wait_seconds(now + timedelta(seconds=20)) == 0.0  # already reset
     state.update({"X-Rate-Limit-Remaining": "4", "X-Rate-Limit-Reset": str(int(T0) + 60)})
     assert state.wait_seconds(now) == 0.0  # a new window with requests left
+
+
+def test_a_429_without_wait_headers_is_recorded_as_the_backoff(server: LoopbackServer) -> None:
+    server.script = [Reply(429), Reply(200, JSON, b'{"ok": true}')]
+    session = make(server)
+    assert session.get_json("/x") == {"ok": True}
+    pause = session.rate_limit.last_pause
+    assert pause is not None
+    assert "backoff" in pause.cause
+    assert session.rate_limit.pauses == 1
