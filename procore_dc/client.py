@@ -12,9 +12,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Optional, Union
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable, Optional, Union
 
+from procore_dc._changes import (
+    DEFAULT_OVERLAP,
+    Changes,
+    FanOut,
+    ListOperation,
+    fan_out,
+    list_operation,
+    progress_callback,
+    read_changes,
+)
 from procore_dc.auth.base import AuthStrategy
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
@@ -64,6 +75,47 @@ class ProjectScope:
         self.manpower_logs = ManpowerLogsResource(session, **ids)
         self.webhooks = ProjectWebhooks(session, **ids)
 
+    def changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, None],
+        until: Union[_dt.datetime, str, None] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        window: Optional[_dt.timedelta] = None,
+        overlap: _dt.timedelta = DEFAULT_OVERLAP,
+        per_page: int = 100,
+        progress: Union[bool, Callable[[Any], None], None] = None,
+    ) -> Changes[Mapping[str, Any]]:
+        """Read what changed since ``since`` in any list operation of this project.
+
+        ``operation`` is ``"GET /path"`` from Procore's catalogue; ``{project_id}`` and
+        ``{company_id}`` (in the path or the query) are filled in. Items are JSON mappings.
+        See :func:`~procore_dc._changes.read_changes` for the other parameters.
+
+        :raises ConfigurationError: for an operation the catalogue lacks or a path parameter
+            other than the ids
+
+        .. code-block:: python
+
+            changed = project.changes("GET /rest/v1.0/projects/{project_id}/rfis",
+                                      since=checkpoint)
+            rows = list(changed)
+            checkpoint = changed.checkpoint
+        """
+        return read_changes(
+            self.session,
+            operation,
+            since=since,
+            until=until,
+            ids={"company_id": self.company_id, "project_id": self.project_id},
+            params=params,
+            window=window,
+            overlap=overlap,
+            per_page=per_page,
+            progress=progress_callback(progress, str(operation)),
+        )
+
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
 
@@ -102,6 +154,105 @@ class CompanyScope:
             project = client.company(8).project(42)
         """
         return ProjectScope(self.session, self.company_id, project_id)
+
+    def changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, None],
+        until: Union[_dt.datetime, str, None] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        window: Optional[_dt.timedelta] = None,
+        overlap: _dt.timedelta = DEFAULT_OVERLAP,
+        per_page: int = 100,
+        progress: Union[bool, Callable[[Any], None], None] = None,
+    ) -> Changes[Mapping[str, Any]]:
+        """Read what changed since ``since`` in a company-level list operation.
+
+        For a list that lives in a project, use :meth:`project_changes`.
+
+        :raises ConfigurationError: for a project-level operation or one the catalogue lacks
+
+        .. code-block:: python
+
+            changed = company.changes("GET /rest/v1.0/vendors", since=checkpoint)
+            vendors = list(changed)
+        """
+        op = list_operation(operation)
+        if op.project_level:
+            raise ConfigurationError(
+                f"{op.key} reads one project: use company.project_changes(...) to read every "
+                "permitted project, or company.project(id).changes(...)"
+            )
+        return read_changes(
+            self.session,
+            op,
+            since=since,
+            until=until,
+            ids={"company_id": self.company_id},
+            params=params,
+            window=window,
+            overlap=overlap,
+            per_page=per_page,
+            progress=progress_callback(progress, op.key),
+        )
+
+    def project_changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, Mapping[int, Any], None],
+        until: Union[_dt.datetime, str, None] = None,
+        project_ids: Optional[Iterable[int]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        window: Optional[_dt.timedelta] = None,
+        overlap: _dt.timedelta = DEFAULT_OVERLAP,
+        per_page: int = 100,
+        max_workers: int = 4,
+        progress: Union[bool, Callable[[Any], None], None] = None,
+    ) -> FanOut[Mapping[str, Any]]:
+        """Read a project-level list in every permitted project, ``max_workers`` at a time.
+
+        Yields ``(project_id, item)``. The threads share this scope's session, so its rate
+        budget and token. A project answering 403 or 404 lands in ``failures`` and the others
+        go on.
+
+        :param since: one checkpoint for every project, or a mapping project id -> checkpoint
+            (a project missing from it is read in full)
+        :param project_ids: the projects (default: every project the company lists to the
+            caller, which for a service account is its permitted ones)
+
+        .. code-block:: python
+
+            run = company.project_changes("GET /rest/v1.0/projects/{project_id}/rfis",
+                                          since=checkpoint, max_workers=4)
+            for project_id, rfi in run:
+                store(project_id, rfi)
+            checkpoints = run.checkpoints
+        """
+        op = list_operation(operation)
+        if not op.project_level:
+            raise ConfigurationError(f"{op.key} is not read per project: use company.changes(...)")
+        if project_ids is None:
+            project_ids = [p.id for p in self.projects.list()]
+        callback = progress_callback(progress, op.key)
+
+        def read(project_id: int) -> Changes[Mapping[str, Any]]:
+            start = since.get(project_id) if isinstance(since, Mapping) else since
+            return read_changes(
+                self.session,
+                op,
+                since=start,
+                until=until,
+                ids={"company_id": self.company_id, "project_id": project_id},
+                params=params,
+                window=window,
+                overlap=overlap,
+                per_page=per_page,
+                progress=callback,
+            )
+
+        return fan_out(project_ids, read, max_workers=max_workers, progress=callback)
 
     def __repr__(self) -> str:
         return f"CompanyScope(company_id={self.company_id})"

@@ -18,12 +18,14 @@ from procore_dc.pagination import OffsetPageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
+    from procore_dc._changes import Changes
     from procore_dc.pagination import PageIterator
     from procore_dc.session import Session
 
 __all__ = [
     "SYNC_BATCH_SIZE",
     "ResourceClient",
+    "changes_verb",
     "encode_filters",
     "required_permissions",
     "requires",
@@ -192,6 +194,63 @@ class ResourceClient:
                 )
             result = result + structure(payload, SyncResult[model], url=response.url)  # type: ignore[valid-type]
         return result
+
+
+def changes_verb(tool: str, path: str, model: type[Any]) -> Callable[..., Changes[Any]]:
+    """Build a resource's ``changes`` verb: its list read incrementally (see
+    :func:`procore_dc._changes.read_changes`), items structured as ``model``."""
+    from procore_dc._changes import DEFAULT_OVERLAP
+
+    @requires(tool, READ)
+    def changes(
+        self: ResourceClient,
+        *,
+        since: Union[_dt.datetime, str, None],
+        until: Union[_dt.datetime, str, None] = None,
+        window: Optional[_dt.timedelta] = None,
+        overlap: _dt.timedelta = DEFAULT_OVERLAP,
+        per_page: int = 100,
+        progress: Union[bool, Callable[[Any], None], None] = None,
+    ) -> Changes[Any]:
+        from procore_dc._changes import progress_callback, read_changes
+
+        def build(item: Mapping[str, Any]) -> Any:
+            return structure(item, model, url=path)
+
+        return read_changes(
+            self._session,
+            f"GET {path}",
+            since=since,
+            until=until,
+            ids={"company_id": self.company_id, "project_id": self.project_id},
+            window=window,
+            overlap=overlap,
+            per_page=per_page,
+            structure=build,
+            progress=progress_callback(progress, f"{model.__name__} changes"),
+        )
+
+    changes.__doc__ = f"""The {model.__name__} records changed since a checkpoint, lazily.
+
+        Reads ``GET {path}`` with ``filters[updated_at]=since-overlap...until``; iterate the
+        result once, then store its ``checkpoint`` and pass it as ``since`` next time.
+
+        :param since: the last checkpoint; ``None`` reads every record
+        :param until: the end of the range (default: now)
+        :param window: split the range into windows this wide (default: one)
+        :param overlap: how far before ``since`` to start (default: five minutes)
+        :param progress: ``True`` for a tqdm bar (when installed) or a callback taking a
+            :class:`~procore_dc._changes.Progress`
+        :returns: a :class:`~procore_dc._changes.Changes`
+
+        .. code-block:: python
+
+            changed = resource.changes(since=checkpoint)
+            for record in changed:
+                store(record)
+            checkpoint = changed.checkpoint
+        """
+    return changes
 
 
 def _batches(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

@@ -14,6 +14,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -38,6 +39,8 @@ class RfisResource(ResourceClient):
 
     def _path(self, template: str, **ids: Any) -> str:
         return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+
+    changes = changes_verb("rfi", RFIS_PATH, Rfi)
 
     @requires("rfi", READ)
     def list(
