@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.debug:
         # dlt warns about columns that held only nulls in a load; the summary says what matters.
-        logging.getLogger("dlt").setLevel(logging.ERROR)
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     if args.workers < 1:
         raise ConfigurationError(f"--workers must be at least 1, got {args.workers}")
