@@ -223,6 +223,9 @@ def procore_source(
             primary_key="id",
             write_disposition="merge",
             columns=columns_for(op),
+            # JSON lines load into DuckDB about four times faster than dlt's default of
+            # INSERT statements, in less memory; every destination that takes files reads them.
+            file_format="jsonl",
         )
         def rows(
             updated_at: Any = dlt.sources.incremental(  # noqa: B008 - dlt's own idiom

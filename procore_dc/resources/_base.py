@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import quote
 
+from procore_dc._changes import DEFAULT_OVERLAP, Changes, progress_callback, read_changes
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
 from procore_dc.pagination import OffsetPageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
-    from procore_dc._changes import Changes
     from procore_dc.pagination import PageIterator
     from procore_dc.session import Session
 
@@ -199,7 +199,6 @@ class ResourceClient:
 def changes_verb(tool: str, path: str, model: type[Any]) -> Callable[..., Changes[Any]]:
     """Build a resource's ``changes`` verb: its list read incrementally (see
     :func:`procore_dc._changes.read_changes`), items structured as ``model``."""
-    from procore_dc._changes import DEFAULT_OVERLAP
 
     @requires(tool, READ)
     def changes(
@@ -212,8 +211,6 @@ def changes_verb(tool: str, path: str, model: type[Any]) -> Callable[..., Change
         per_page: int = 100,
         progress: Union[bool, Callable[[Any], None], None] = None,
     ) -> Changes[Any]:
-        from procore_dc._changes import progress_callback, read_changes
-
         def build(item: Mapping[str, Any]) -> Any:
             return structure(item, model, url=path)
 
