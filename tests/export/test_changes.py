@@ -188,7 +188,13 @@ def test_an_error_other_than_403_or_404_stops_the_run(
 
 
 def test_stopping_early_ends_the_workers(client: ProcoreClient, company_id: int) -> None:
-    run = client.company(company_id).project_changes(RFIS, since=None, max_workers=3)
+    # A buffer of one item: the workers block on a full queue until the consumer leaves.
+    run = fan_out(
+        [100001, 100002, 100003],
+        lambda pid: client.company(company_id).project(pid).changes(RFIS, since=None),
+        max_workers=3,
+        buffer=1,
+    )
     iterator = iter(run)
     next(iterator)
     iterator.close()  # type: ignore[attr-defined]
@@ -211,6 +217,15 @@ def test_bad_input_is_named(client: ProcoreClient, company_id: int) -> None:
         company.project(100001).rfis.changes(since="yesterday")
     with pytest.raises(ConfigurationError, match="before since"):
         company.project(100001).rfis.changes(since="2026-01-02", until="2026-01-01")
+    with pytest.raises(ConfigurationError, match="'GET /path'"):
+        list_operation(42)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="since must be a datetime"):
+        company.project(100001).rfis.changes(since=20260101)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="overlap"):
+        company.project(100001).rfis.changes(since=None, overlap=-dt.timedelta(seconds=1))
+    assert "Changes('GET /rest/v1.0/projects/{project_id}/rfis'" in repr(
+        company.project(100001).rfis.changes(since=None)
+    )
     with pytest.raises(ConfigurationError, match="window"):
         company.project(100001).rfis.changes(since=None, window=dt.timedelta(0))
     with pytest.raises(ConfigurationError, match="max_workers"):
