@@ -368,7 +368,7 @@ def read_changes(
     overlap: _dt.timedelta = DEFAULT_OVERLAP,
     per_page: int = 100,
     structure: Optional[Callable[[Mapping[str, Any]], T]] = None,
-    progress: Optional[ProgressCallback] = None,
+    progress: Union[bool, ProgressCallback, None] = None,
 ) -> Changes[T]:
     """Read the records of a list operation changed since ``since``.
 
@@ -381,7 +381,8 @@ def read_changes(
     :param window: split the range into windows this wide (default: one window)
     :param overlap: how far before ``since`` to start (default: :data:`DEFAULT_OVERLAP`)
     :param structure: turns each item mapping into ``T`` (default: the mapping)
-    :param progress: called with a :class:`Progress` after each page
+    :param progress: ``True`` for a tqdm bar (when tqdm is installed), or a callable taking
+        a :class:`Progress` after each page
     :raises ConfigurationError: for an unknown operation, a missing id, or a bad date
 
     .. code-block:: python
@@ -416,7 +417,7 @@ def read_changes(
         overlap=overlap,
         per_page=per_page,
         structure=structure,
-        progress=progress,
+        progress=progress_callback(progress, op.key),
         project_id=project,
     )
 

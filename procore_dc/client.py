@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional, Union
 
 from procore_dc._changes import (
-    DEFAULT_OVERLAP,
     Changes,
     FanOut,
     ListOperation,
@@ -80,18 +79,14 @@ class ProjectScope:
         operation: Union[str, ListOperation],
         *,
         since: Union[_dt.datetime, str, None],
-        until: Union[_dt.datetime, str, None] = None,
-        params: Optional[Mapping[str, Any]] = None,
-        window: Optional[_dt.timedelta] = None,
-        overlap: _dt.timedelta = DEFAULT_OVERLAP,
-        per_page: int = 100,
-        progress: Union[bool, Callable[[Any], None], None] = None,
+        **options: Any,
     ) -> Changes[Mapping[str, Any]]:
         """Read what changed since ``since`` in any list operation of this project.
 
         ``operation`` is ``"GET /path"`` from Procore's catalogue; ``{project_id}`` and
         ``{company_id}`` (in the path or the query) are filled in. Items are JSON mappings.
-        See :func:`~procore_dc._changes.read_changes` for the other parameters.
+        ``options`` are :func:`~procore_dc._changes.read_changes`'s (``until``, ``params``,
+        ``window``, ``overlap``, ``per_page``, ``progress``).
 
         :raises ConfigurationError: for an operation the catalogue lacks or a path parameter
             other than the ids
@@ -103,18 +98,8 @@ class ProjectScope:
             rows = list(changed)
             checkpoint = changed.checkpoint
         """
-        return read_changes(
-            self.session,
-            operation,
-            since=since,
-            until=until,
-            ids={"company_id": self.company_id, "project_id": self.project_id},
-            params=params,
-            window=window,
-            overlap=overlap,
-            per_page=per_page,
-            progress=progress_callback(progress, str(operation)),
-        )
+        ids = {"company_id": self.company_id, "project_id": self.project_id}
+        return read_changes(self.session, operation, since=since, ids=ids, **options)
 
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
@@ -160,16 +145,12 @@ class CompanyScope:
         operation: Union[str, ListOperation],
         *,
         since: Union[_dt.datetime, str, None],
-        until: Union[_dt.datetime, str, None] = None,
-        params: Optional[Mapping[str, Any]] = None,
-        window: Optional[_dt.timedelta] = None,
-        overlap: _dt.timedelta = DEFAULT_OVERLAP,
-        per_page: int = 100,
-        progress: Union[bool, Callable[[Any], None], None] = None,
+        **options: Any,
     ) -> Changes[Mapping[str, Any]]:
         """Read what changed since ``since`` in a company-level list operation.
 
-        For a list that lives in a project, use :meth:`project_changes`.
+        For a list that lives in a project, use :meth:`project_changes`. ``options`` are
+        :func:`~procore_dc._changes.read_changes`'s.
 
         :raises ConfigurationError: for a project-level operation or one the catalogue lacks
 
@@ -184,32 +165,18 @@ class CompanyScope:
                 f"{op.key} reads one project: use company.project_changes(...) to read every "
                 "permitted project, or company.project(id).changes(...)"
             )
-        return read_changes(
-            self.session,
-            op,
-            since=since,
-            until=until,
-            ids={"company_id": self.company_id},
-            params=params,
-            window=window,
-            overlap=overlap,
-            per_page=per_page,
-            progress=progress_callback(progress, op.key),
-        )
+        ids = {"company_id": self.company_id}
+        return read_changes(self.session, op, since=since, ids=ids, **options)
 
     def project_changes(
         self,
         operation: Union[str, ListOperation],
         *,
         since: Union[_dt.datetime, str, Mapping[int, Any], None],
-        until: Union[_dt.datetime, str, None] = None,
         project_ids: Optional[Iterable[int]] = None,
-        params: Optional[Mapping[str, Any]] = None,
-        window: Optional[_dt.timedelta] = None,
-        overlap: _dt.timedelta = DEFAULT_OVERLAP,
-        per_page: int = 100,
         max_workers: int = 4,
         progress: Union[bool, Callable[[Any], None], None] = None,
+        **options: Any,
     ) -> FanOut[Mapping[str, Any]]:
         """Read a project-level list in every permitted project, ``max_workers`` at a time.
 
@@ -221,6 +188,8 @@ class CompanyScope:
             (a project missing from it is read in full)
         :param project_ids: the projects (default: every project the company lists to the
             caller, which for a service account is its permitted ones)
+        :param options: :func:`~procore_dc._changes.read_changes`'s (``until``, ``window`` ...)
+        :param options: :func:`~procore_dc._changes.read_changes`'s (``until``, ``window`` ...)
 
         .. code-block:: python
 
@@ -239,17 +208,9 @@ class CompanyScope:
 
         def read(project_id: int) -> Changes[Mapping[str, Any]]:
             start = since.get(project_id) if isinstance(since, Mapping) else since
+            ids = {"company_id": self.company_id, "project_id": project_id}
             return read_changes(
-                self.session,
-                op,
-                since=start,
-                until=until,
-                ids={"company_id": self.company_id, "project_id": project_id},
-                params=params,
-                window=window,
-                overlap=overlap,
-                per_page=per_page,
-                progress=callback,
+                self.session, op, since=start, ids=ids, progress=callback, **options
             )
 
         return fan_out(project_ids, read, max_workers=max_workers, progress=callback)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import quote
 
-from procore_dc._changes import DEFAULT_OVERLAP, Changes, progress_callback, read_changes
+from procore_dc._changes import Changes, read_changes
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
 from procore_dc.pagination import OffsetPageIterator
@@ -202,29 +202,14 @@ def changes_verb(tool: str, path: str, model: type[Any]) -> Callable[..., Change
 
     @requires(tool, READ)
     def changes(
-        self: ResourceClient,
-        *,
-        since: Union[_dt.datetime, str, None],
-        until: Union[_dt.datetime, str, None] = None,
-        window: Optional[_dt.timedelta] = None,
-        overlap: _dt.timedelta = DEFAULT_OVERLAP,
-        per_page: int = 100,
-        progress: Union[bool, Callable[[Any], None], None] = None,
+        self: ResourceClient, *, since: Union[_dt.datetime, str, None], **options: Any
     ) -> Changes[Any]:
         def build(item: Mapping[str, Any]) -> Any:
             return structure(item, model, url=path)
 
+        ids = {"company_id": self.company_id, "project_id": self.project_id}
         return read_changes(
-            self._session,
-            f"GET {path}",
-            since=since,
-            until=until,
-            ids={"company_id": self.company_id, "project_id": self.project_id},
-            window=window,
-            overlap=overlap,
-            per_page=per_page,
-            structure=build,
-            progress=progress_callback(progress, f"{model.__name__} changes"),
+            self._session, f"GET {path}", since=since, ids=ids, structure=build, **options
         )
 
     changes.__doc__ = f"""The {model.__name__} records changed since a checkpoint, lazily.
