@@ -158,6 +158,8 @@ def with_dlt(server: dict[str, Any], folder: Path, projects: int) -> int:
             start = time.perf_counter()
             step()
             PHASES[phase] = time.perf_counter() - start
+            # ru_maxrss is a high-water mark: after extract it is the peak of reading.
+            PHASES[f"{phase} peak MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with duckdb.connect(str(folder / "dlt.duckdb")) as con:
         found = con.execute("select count(*) from procore.rfis").fetchone()
     return int(found[0]) if found else 0
@@ -214,14 +216,23 @@ def main() -> None:
                 f"{name:32} {figures['rows']:>7,} rows in {figures['seconds']:6.2f} s "
                 f"({rate:8,.0f} rows/s), peak RSS {figures['peak_mib']:6.1f} MiB"
             )
-        phases = ", ".join(f"{k} {v:.1f} s" for k, v in ours["phases"].items())
-        print(f"dlt steps at 100%: {phases} (extract includes every request)")
+        for label, figures in (("100%", ours), ("20%", fifth)):
+            steps = figures["phases"]
+            print(
+                f"dlt steps at {label}: "
+                + ", ".join(
+                    f"{k} {steps[k]:.1f} s (peak RSS so far {steps[k + ' peak MiB']:.0f} MiB)"
+                    for k in ("extract", "normalize", "load")
+                )
+            )
+        print("(extract includes every request; its peak is the reading's memory)")
         ratio = ours["seconds"] / base["seconds"]
         print(f"time ratio dlt / plain: {ratio:.2f}x (target: at most 1.3x)")
-        growth = ours["peak_mib"] / fifth["peak_mib"]
+        reading = ours["phases"]["extract peak MiB"] / fifth["phases"]["extract peak MiB"]
+        whole = ours["peak_mib"] / fifth["peak_mib"]
         print(
-            f"peak RSS at 100% / at 20% of the data: {growth:.2f}x "
-            "(bounded: pages are held, not the dataset)"
+            f"peak RSS at 100% / at 20% of the data: reading {reading:.2f}x (pages are held, "
+            f"not the dataset); whole run {whole:.2f}x (DuckDB's merge in the load step)"
         )
     finally:
         parent.send("done")
