@@ -19,16 +19,14 @@ import datetime as _dt
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 import attrs
 
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, NotFoundError, PermissionDeniedError
 from procore_dc.models import format_datetime, parse_datetime
-
-if TYPE_CHECKING:
-    from procore_dc.session import Session
+from procore_dc.session import Session
 
 __all__ = [
     "DEFAULT_OVERLAP",
@@ -197,7 +195,7 @@ def _windows(
 
 class Changes(Generic[T]):
     """The records of one list changed since a checkpoint: iterate it once, then read
-    :attr:`checkpoint`.
+    its ``checkpoint``.
 
     Build it with :func:`read_changes` or ``resource.changes(since=...)``.
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import attrs
 
@@ -44,10 +44,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from procore_dc._changes import DEFAULT_OVERLAP, ListOperation, Progress, list_operation
+from procore_dc.client import ProcoreClient
 from procore_dc.exceptions import ConfigurationError
-
-if TYPE_CHECKING:
-    from procore_dc.client import ProcoreClient
 
 __all__ = ["TOOLS", "ExportReport", "ToolReport", "columns_for", "procore_source", "resolve_tool"]
 
