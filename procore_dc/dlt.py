@@ -46,6 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from procore_dc._changes import DEFAULT_OVERLAP, ListOperation, Progress, list_operation
 from procore_dc.client import ProcoreClient
 from procore_dc.exceptions import ConfigurationError
+from procore_dc.models import format_datetime
 
 __all__ = ["TOOLS", "ExportReport", "ToolReport", "columns_for", "procore_source", "resolve_tool"]
 
@@ -207,7 +208,11 @@ def procore_source(
         raise ConfigurationError(f"each tool may be named once, got {names}")
     company = client.company(company_id)
     state = report if report is not None else ExportReport()
-    initial = None if initial_since is None else str(initial_since)
+    # The cursor compares Procore's own text form ("2025-01-06T08:00:00Z"), so a datetime is
+    # written the same way.
+    initial = (
+        format_datetime(initial_since) if isinstance(initial_since, _dt.datetime) else initial_since
+    )
 
     lag = overlap.total_seconds()
 

@@ -167,9 +167,7 @@ def test_initial_since_starts_the_first_run_later_and_columns_are_typed(
 ) -> None:
     since = dt.datetime(2025, 9, 1, tzinfo=dt.timezone.utc)
     pipeline = _pipeline(tmp_path)
-    pipeline.run(
-        procore_source(client, company_id, tools=["rfis"], initial_since="2025-09-01T00:00:00Z")
-    )
+    pipeline.run(procore_source(client, company_id, tools=["rfis"], initial_since=since))
     expected = sum(
         1
         for p in PROJECTS
