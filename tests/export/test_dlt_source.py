@@ -60,7 +60,7 @@ def _change_and_create(sandbox: FakeProcore, client: ProcoreClient, company_id: 
     user = sandbox.data.users.of(company_id)[0]["id"]
     for n in range(10):
         company.project(PROJECTS[n % 3]).rfis.create(
-            f"new {n}", question="Which hinge?", assignee_id=user, rfi_manager_id=user
+            f"new {n}", question="Which hinge?", assignee_ids=[user], rfi_manager_id=user
         )
     return changed
 
