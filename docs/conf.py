@@ -64,6 +64,8 @@ nitpick_ignore_regex = [
     ("py:class", r"procore_dc\..*\._[A-Za-z]+"),
     # Type variables of generic helpers and models.
     ("py:.*", r"procore_dc\.[a-z_.]+\.[TF]"),
+    # Signatures autodoc leaves as written in procore_dc._changes (a module alias, a type alias).
+    ("py:class", r"_dt\.(datetime|timedelta)|ProgressCallback"),
     # Session and PageIterator are documented by the session layer's page, when it exists.
     ("py:class", r"(procore_dc\.session\.)?Session|(procore_dc\.pagination\.)?PageIterator"),
 ]

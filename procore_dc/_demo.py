@@ -11,6 +11,7 @@ Everything is printed through a :class:`DemoPrinter`, so tests can capture it.
 
 from __future__ import annotations
 
+import os
 import queue
 import random
 import secrets
@@ -61,7 +62,7 @@ __all__ = [
 
 log = get_logger(__name__)
 
-STEPS = 10
+STEPS = 11
 #: Every resource call the embedded demo makes; the manifest's permissions are derived from
 #: their declared requirements, and the run checks the sandbox agrees.
 DEMO_CALLS: tuple[tuple[type[Any], str], ...] = (
@@ -73,6 +74,8 @@ DEMO_CALLS: tuple[tuple[type[Any], str], ...] = (
     (DocumentsResource, "upload_file"),
     (CompanyHooks, "create"),
     (CompanyTriggers, "create"),
+    (RfisResource, "changes"),
+    (VendorsResource, "changes"),
 )
 #: The calls of the read-only steps run against a real environment.
 LIVE_CALLS: tuple[tuple[type[Any], str], ...] = (
@@ -373,7 +376,10 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
             out.step(9, "Register a webhook and receive an event on a loopback receiver")
             received = _webhook(out, company, vendor_id)
 
-            out.step(10, "Summary")
+            out.step(10, "Export RFIs and vendors into a temporary DuckDB file with dlt")
+            _export(out, client, company_id)
+
+            out.step(11, "Summary")
             logged = sandbox.requests
             by_role = {
                 role: sum(1 for r in logged if r.role == role)
@@ -400,6 +406,37 @@ def run_embedded(out: DemoPrinter, *, seed: int = 0) -> int:
             out.line(f"webhook    {'received' if received else 'NOT received'}")
             out.line(f"done in {time.monotonic() - started:.1f} s")
     return 0 if received else 1
+
+
+def _export(out: DemoPrinter, client: ProcoreClient, company_id: int) -> None:
+    try:
+        import dlt
+        import duckdb
+
+        from procore_dc.dlt import procore_source
+    except ImportError:
+        out.line("skipped: needs the export extra (pip install 'procore-dc[export]')")
+        return
+    # dlt warns about columns that held only nulls; the demo shows the counts instead.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    with tempfile.TemporaryDirectory(prefix="procore-dc-demo-") as folder:
+        database = Path(folder) / "warehouse.duckdb"
+        pipeline = dlt.pipeline(
+            pipeline_name="procore_dc_demo",
+            destination=dlt.destinations.duckdb(str(database)),
+            pipelines_dir=str(Path(folder) / "pipelines"),
+            dataset_name="procore",
+        )
+        pipeline.run(procore_source(client, company_id, tools=["rfis", "vendors"]))
+        out.line(f"loaded {database.name}: merged on id, incremental on updated_at")
+        with duckdb.connect(str(database), read_only=True) as con:
+            counted = con.execute(
+                "select 'rfis', count(*), count(distinct project_id) from procore.rfis "
+                "union all select 'vendors', count(*), null from procore.vendors"
+            ).fetchall()
+        for table, rows, projects in counted:
+            where = f" from {projects} projects" if projects else ""
+            out.line(f"select count(*) from procore.{table}: {rows} rows{where}")  # noqa: S608 - printed, not run
 
 
 def _sync_vendors(out: DemoPrinter, company: CompanyScope) -> int:
@@ -496,7 +533,7 @@ def run_live(out: DemoPrinter, client: ProcoreClient, company_id: int) -> int:
         except PermissionDeniedError as exc:
             out.line(f"skipped: the app may not read RFIs here ({exc})")
 
-    out.step(10, "Summary")
+    out.step(11, "Summary")
     out.line(f"requests   {sent[0]} sent to {environment.api_url}")
     out.line(f"rate limit {_rate_limit_line(session)}")
     out.line("permissions the read-only steps need (declared by the resource clients):")

@@ -12,9 +12,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Optional, Union
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable, Optional, Union
 
+from procore_dc._changes import (
+    Changes,
+    FanOut,
+    ListOperation,
+    fan_out,
+    list_operation,
+    progress_callback,
+    read_changes,
+)
 from procore_dc._ids import coerce_id
 from procore_dc.auth.base import AuthStrategy
 from procore_dc.environments import Environment
@@ -66,6 +76,33 @@ class ProjectScope:
         self.manpower_logs = ManpowerLogsResource(session, **ids)
         self.webhooks = ProjectWebhooks(session, **ids)
 
+    def changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, None],
+        **options: Any,
+    ) -> Changes[Mapping[str, Any]]:
+        """Read what changed since ``since`` in any list operation of this project.
+
+        ``operation`` is ``"GET /path"`` from Procore's catalogue; ``{project_id}`` and
+        ``{company_id}`` (in the path or the query) are filled in. Items are JSON mappings.
+        ``options`` are :func:`~procore_dc._changes.read_changes`'s (``until``, ``params``,
+        ``window``, ``overlap``, ``per_page``, ``progress``).
+
+        :raises ConfigurationError: for an operation the catalogue lacks or a path parameter
+            other than the ids
+
+        .. code-block:: python
+
+            changed = project.changes("GET /rest/v1.0/projects/{project_id}/rfis",
+                                      since=checkpoint)
+            rows = list(changed)
+            checkpoint = changed.checkpoint
+        """
+        ids = {"company_id": self.company_id, "project_id": self.project_id}
+        return read_changes(self.session, operation, since=since, ids=ids, **options)
+
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
 
@@ -104,6 +141,81 @@ class CompanyScope:
             project = client.company(8).project(42)
         """
         return ProjectScope(self.session, self.company_id, project_id)
+
+    def changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, None],
+        **options: Any,
+    ) -> Changes[Mapping[str, Any]]:
+        """Read what changed since ``since`` in a company-level list operation.
+
+        For a list that lives in a project, use :meth:`project_changes`. ``options`` are
+        :func:`~procore_dc._changes.read_changes`'s.
+
+        :raises ConfigurationError: for a project-level operation or one the catalogue lacks
+
+        .. code-block:: python
+
+            changed = company.changes("GET /rest/v1.0/vendors", since=checkpoint)
+            vendors = list(changed)
+        """
+        op = list_operation(operation)
+        if op.project_level:
+            raise ConfigurationError(
+                f"{op.key} reads one project: use company.project_changes(...) to read every "
+                "permitted project, or company.project(id).changes(...)"
+            )
+        ids = {"company_id": self.company_id}
+        return read_changes(self.session, op, since=since, ids=ids, **options)
+
+    def project_changes(
+        self,
+        operation: Union[str, ListOperation],
+        *,
+        since: Union[_dt.datetime, str, Mapping[int, Any], None],
+        project_ids: Optional[Iterable[int]] = None,
+        max_workers: int = 4,
+        progress: Union[bool, Callable[[Any], None], None] = None,
+        **options: Any,
+    ) -> FanOut[Mapping[str, Any]]:
+        """Read a project-level list in every permitted project, ``max_workers`` at a time.
+
+        Yields ``(project_id, item)``. The threads share this scope's session, so its rate
+        budget and token. A project answering 403 or 404 lands in ``failures`` and the others
+        go on.
+
+        :param since: one checkpoint for every project, or a mapping project id -> checkpoint
+            (a project missing from it is read in full)
+        :param project_ids: the projects (default: every project the company lists to the
+            caller, which for a service account is its permitted ones)
+        :param options: :func:`~procore_dc._changes.read_changes`'s (``until``, ``window`` ...)
+        :param options: :func:`~procore_dc._changes.read_changes`'s (``until``, ``window`` ...)
+
+        .. code-block:: python
+
+            run = company.project_changes("GET /rest/v1.0/projects/{project_id}/rfis",
+                                          since=checkpoint, max_workers=4)
+            for project_id, rfi in run:
+                store(project_id, rfi)
+            checkpoints = run.checkpoints
+        """
+        op = list_operation(operation)
+        if not op.project_level:
+            raise ConfigurationError(f"{op.key} is not read per project: use company.changes(...)")
+        if project_ids is None:
+            project_ids = [p.id for p in self.projects.list()]
+        callback = progress_callback(progress, op.key)
+
+        def read(project_id: int) -> Changes[Mapping[str, Any]]:
+            start = since.get(project_id) if isinstance(since, Mapping) else since
+            ids = {"company_id": self.company_id, "project_id": project_id}
+            return read_changes(
+                self.session, op, since=start, ids=ids, progress=callback, **options
+            )
+
+        return fan_out(project_ids, read, max_workers=max_workers, progress=callback)
 
     def __repr__(self) -> str:
         return f"CompanyScope(company_id={self.company_id})"

@@ -11,16 +11,17 @@ from procore_dc.exceptions import ConfigurationError
 
 EPILOG = """examples:
   procore-dc demo
-      the ten steps against FakeProcore, on 127.0.0.1: no account, no network
+      the eleven steps against FakeProcore, on 127.0.0.1: no account, no network
   PROCORE_CLIENT_ID=... PROCORE_CLIENT_SECRET=... PROCORE_ENVIRONMENT=sandbox \\
   PROCORE_COMPANY_ID=... procore-dc demo
       the read-only steps against your Procore Development Sandbox
   procore-dc demo --embedded
       the embedded sandbox even when credentials are set
 
-The ten steps: start FakeProcore; build the manifest; install a service-account app with
+The eleven steps: start FakeProcore; build the manifest; install a service-account app with
 its permissions; sign in; list companies and permitted projects; page through RFIs; sync
-vendors and report per-item errors; upload a file in segments; receive a webhook; summary
+vendors and report per-item errors; upload a file in segments; receive a webhook; export
+RFIs and vendors into a temporary DuckDB file with dlt (with the export extra); summary
 of requests, rate-limit headroom and the least-privilege permissions the run needed.
 """
 

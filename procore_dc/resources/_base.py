@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import quote
 
+from procore_dc._changes import Changes, read_changes
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SYNC_BATCH_SIZE",
     "ResourceClient",
+    "changes_verb",
     "encode_filters",
     "required_permissions",
     "requires",
@@ -199,6 +201,45 @@ class ResourceClient:
                 )
             result = result + structure(payload, SyncResult[model], url=response.url)  # type: ignore[valid-type]
         return result
+
+
+def changes_verb(tool: str, path: str, model: type[Any]) -> Callable[..., Changes[Any]]:
+    """Build a resource's ``changes`` verb: its list read incrementally (see
+    :func:`procore_dc._changes.read_changes`), items structured as ``model``."""
+
+    @requires(tool, READ)
+    def changes(
+        self: ResourceClient, *, since: Union[_dt.datetime, str, None], **options: Any
+    ) -> Changes[Any]:
+        def build(item: Mapping[str, Any]) -> Any:
+            return structure(item, model, url=path)
+
+        ids = {"company_id": self.company_id, "project_id": self.project_id}
+        return read_changes(
+            self._session, f"GET {path}", since=since, ids=ids, structure=build, **options
+        )
+
+    changes.__doc__ = f"""The {model.__name__} records changed since a checkpoint, lazily.
+
+        Reads ``GET {path}`` with ``filters[updated_at]=since-overlap...until``; iterate the
+        result once, then store its ``checkpoint`` and pass it as ``since`` next time.
+
+        :param since: the last checkpoint; ``None`` reads every record
+        :param until: the end of the range (default: now)
+        :param window: split the range into windows this wide (default: one)
+        :param overlap: how far before ``since`` to start (default: five minutes)
+        :param progress: ``True`` for a tqdm bar (when installed) or a callback taking a
+            :class:`~procore_dc._changes.Progress`
+        :returns: a :class:`~procore_dc._changes.Changes`
+
+        .. code-block:: python
+
+            changed = resource.changes(since=checkpoint)
+            for record in changed:
+                store(record)
+            checkpoint = changed.checkpoint
+        """
+    return changes
 
 
 def _batches(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

@@ -14,6 +14,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -45,6 +46,8 @@ class ObservationsResource(ResourceClient):
 
     def _params(self) -> dict[str, Any]:
         return {"project_id": self.project_id}
+
+    changes = changes_verb("observations", OBSERVATIONS_PATH, Observation)
 
     @requires("observations", READ)
     def list(

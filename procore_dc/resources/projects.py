@@ -15,6 +15,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -40,6 +41,8 @@ class ProjectsResource(ResourceClient):
 
     def _params(self) -> dict[str, Any]:
         return {"company_id": self.company_id}
+
+    changes = changes_verb("home", PROJECTS_PATH, Project)
 
     @requires("home", READ)
     def list(

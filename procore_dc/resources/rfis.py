@@ -15,6 +15,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_attribute_sort,
     encode_filters,
     path_id,
@@ -39,6 +40,8 @@ class RfisResource(ResourceClient):
 
     def _path(self, template: str, **ids: Any) -> str:
         return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+
+    changes = changes_verb("rfi", RFIS_PATH, Rfi)
 
     @requires("rfi", READ)
     def list(

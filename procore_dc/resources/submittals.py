@@ -14,6 +14,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -39,6 +40,8 @@ class SubmittalsResource(ResourceClient):
 
     def _path(self, template: str, **ids: Any) -> str:
         return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+
+    changes = changes_verb("submittals", SUBMITTALS_PATH, Submittal)
 
     @requires("submittals", READ)
     def list(

@@ -14,6 +14,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -40,6 +41,8 @@ class CompanyUsersResource(ResourceClient):
 
     def _path(self, template: str, **ids: Any) -> str:
         return template.format(company_id=path_id(self.company_id, "company_id"), **ids)
+
+    changes = changes_verb("directory", USERS_PATH, CompanyUser)
 
     @requires("directory", READ)
     def list(

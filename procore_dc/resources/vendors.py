@@ -14,6 +14,7 @@ from procore_dc.resources._base import (
     WRITE,
     ResourceClient,
     body,
+    changes_verb,
     encode_filters,
     encode_sort,
     path_id,
@@ -40,6 +41,8 @@ class VendorsResource(ResourceClient):
 
     def _params(self) -> dict[str, Any]:
         return {"company_id": self.company_id}
+
+    changes = changes_verb("directory", VENDORS_PATH, Vendor)
 
     @requires("directory", READ)
     def list(

@@ -732,6 +732,7 @@ def rfi_update(ctx: Ctx, project_id: int, id: int) -> Response:
 _SUBMITTAL_FILTERS: Mapping[str, Callable[[Record], Any]] = {
     "id": field("id"),
     "created_at": field("created_at"),
+    "updated_at": field("updated_at"),
     "status_id": field("status", "id"),
     "received_from_id": field("received_from", "id"),
     "responsible_contractor_id": field("responsible_contractor", "id"),

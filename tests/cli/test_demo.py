@@ -19,18 +19,19 @@ STEP_TITLES = {
     7: "Push vendors through the sync endpoint",
     8: "Upload a file in segments",
     9: "Register a webhook and receive an event",
-    10: "Summary",
+    10: "Export RFIs and vendors into a temporary DuckDB file",
+    11: "Summary",
 }
 
 
-def test_demo_runs_all_ten_steps_on_the_embedded_sandbox(tmp_path: Path) -> None:
+def test_demo_runs_all_eleven_steps_on_the_embedded_sandbox(tmp_path: Path) -> None:
     result = run_cli("demo", env=clean_env(tmp_path))
     assert result.returncode == 0, result
     out = result.stdout
     assert result.stderr == ""
     positions = []
     for number, title in STEP_TITLES.items():
-        marker = f"[{number}/10] {title}"
+        marker = f"[{number}/11] {title}"
         assert marker in out, marker
         positions.append(out.index(marker))
     assert positions == sorted(positions)
@@ -47,6 +48,9 @@ def test_demo_runs_all_ten_steps_on_the_embedded_sandbox(tmp_path: Path) -> None
     assert "received Company Vendors update" in out
     assert "secret verified" in out
     assert "exactly the manifest's permissions block" in out
+    # 10: the export, counted by SQL in DuckDB (two permitted projects of 250 RFIs)
+    assert "select count(*) from procore.rfis: 500 rows from 2 projects" in out
+    assert re.search(r"select count\(\*\) from procore\.vendors: \d+ rows", out)
     assert re.search(r"rate limit \d+ of \d+ requests left", out)
     # No client secret, token or webhook secret in clear: every one shown is masked.
     assert re.search(r"client_secret \*\*\*\*\S{4}$", out, re.M)
@@ -60,10 +64,10 @@ def test_demo_with_sandbox_credentials_runs_read_only(
     result = run_cli("demo", env=dmsa_env)
     assert result.returncode == 0, result
     assert "read-only steps against local" in result.stdout
-    for number in (4, 5, 6, 10):
-        assert f"[{number}/10]" in result.stdout
-    for number in (1, 2, 3, 7, 8, 9):
-        assert f"[{number}/10]" not in result.stdout
+    for number in (4, 5, 6, 11):
+        assert f"[{number}/11]" in result.stdout
+    for number in (1, 2, 3, 7, 8, 9, 10):
+        assert f"[{number}/11]" not in result.stdout
     api = [r for r in sandbox.requests if r.role == "api"]
     assert api
     assert all(r.method == "GET" for r in api)

@@ -15,6 +15,7 @@ COMMANDS = [
     ["whoami"],
     ["api"],
     ["api", "get"],
+    ["export"],
     ["config"],
     ["manifest"],
     ["sandbox"],

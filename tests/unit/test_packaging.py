@@ -24,6 +24,8 @@ def test_readme_quick_start_runs_the_demo() -> None:
     commands = re.findall(r"```console\n\s*(.+?)\n\s*```", quick, re.DOTALL)
     assert len(commands) == 2
     assert "procore-dc demo" in commands[0]
+    # The demo's export step (dlt into DuckDB) runs only with the export extra installed.
+    assert "sandbox,export]" in commands[0]
     assert "pytest" in commands[1]
 
 
