@@ -428,3 +428,25 @@ def test_without_persistence_a_restart_loses_the_token_and_a_dmsa_fetches_one_ag
         tokens = [r for r in sandbox.requests if r.path == "/oauth/token"]
     assert second.access_token != first.access_token
     assert len(tokens) == 2  # one more request: a service account re-authenticates
+
+
+def test_a_worker_whose_clock_is_an_hour_off_holds_and_loses_leases_on_redis_time(
+    redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hosts disagree about the time; leases must not. The skewed worker's wall clock runs an
+    # hour ahead (which would expire every lease it reads at once) and then an hour behind
+    # (which would keep a dead holder's lease for an hour), yet both see Redis's clock.
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+    ahead = WorkLeases(redis_server.url, run="skew", ttl=0.3)
+    lease = ahead.claim(UNIT)
+    assert lease is not None
+    assert ahead.claim(UNIT) is None  # still held: an hour ahead expires nothing
+    monkeypatch.setattr(time, "time", lambda: real_time() - 3600)
+    behind = WorkLeases(redis_server.url, run="skew", ttl=0.3)
+    assert behind.claim(UNIT) is None
+    time.sleep(0.4)  # past the ttl on Redis's clock, with no heartbeat
+    successor = behind.claim(UNIT)
+    assert successor is not None  # an hour behind keeps no dead lease alive
+    assert successor.fence > lease.fence
+    successor.release()
