@@ -15,43 +15,6 @@ from typing import TYPE_CHECKING
 
 from procore_dc._redact import install_log_filter
 from procore_dc._version import __version__
-from procore_dc.auth import (
-    AuthorizationFlow,
-    AuthStrategy,
-    FileTokenStore,
-    MemoryTokenStore,
-    ServiceAccountAuth,
-    Token,
-    TokenStore,
-    UserLevelAuth,
-)
-from procore_dc.environments import Environment
-from procore_dc.exceptions import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InvalidGrantError,
-    LeaseLostError,
-    ManifestError,
-    NotFoundError,
-    OAuthError,
-    PermissionDeniedError,
-    ProcoreError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-    StateMismatchError,
-    TransportError,
-    ValidationError,
-    WebhookError,
-    WebhookVerificationError,
-)
-from procore_dc.rate_budget import BudgetScope, LocalRateBudget, RateBudget
-from procore_dc.rate_limit import RateLimitState
-from procore_dc.retry import RetryPolicy
-from procore_dc.session import Session
 
 __all__ = [
     "__version__",
@@ -104,12 +67,49 @@ __all__ = [
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 install_log_filter()
 
-# `import procore_dc` loads what a first call needs: the Session, the auth strategies, the
-# environments and the errors. The rest loads on first use: oauthlib and requests-oauthlib with
-# the first token request (procore_dc.auth._oauthlib, which filters their loggers), the typed
-# client and its models, pagination, and the Redis helpers (extra "redis"; they stay out of
-# __all__ so that `from procore_dc import *` works without redis-py).
+# `import procore_dc` loads nothing but this table and the log filter, so that importing a
+# subpackage (procore_dc.testing, procore_dc.manifest) pays only for what it uses. Each public
+# name loads its module on first use: the Session, the auth strategies and the errors with
+# requests; oauthlib and requests-oauthlib with the first token request
+# (procore_dc.auth._oauthlib, which filters their loggers); the typed client and its models;
+# pagination; and the Redis helpers (extra "redis"; they stay out of __all__ so that
+# `from procore_dc import *` works without redis-py).
 _LAZY = {
+    "AuthorizationFlow": "procore_dc.auth",
+    "AuthStrategy": "procore_dc.auth",
+    "FileTokenStore": "procore_dc.auth",
+    "MemoryTokenStore": "procore_dc.auth",
+    "ServiceAccountAuth": "procore_dc.auth",
+    "Token": "procore_dc.auth",
+    "TokenStore": "procore_dc.auth",
+    "UserLevelAuth": "procore_dc.auth",
+    "Environment": "procore_dc.environments",
+    "APIError": "procore_dc.exceptions",
+    "AuthenticationError": "procore_dc.exceptions",
+    "BadRequestError": "procore_dc.exceptions",
+    "ConfigurationError": "procore_dc.exceptions",
+    "ConflictError": "procore_dc.exceptions",
+    "InvalidGrantError": "procore_dc.exceptions",
+    "LeaseLostError": "procore_dc.exceptions",
+    "ManifestError": "procore_dc.exceptions",
+    "NotFoundError": "procore_dc.exceptions",
+    "OAuthError": "procore_dc.exceptions",
+    "PermissionDeniedError": "procore_dc.exceptions",
+    "ProcoreError": "procore_dc.exceptions",
+    "RateLimitError": "procore_dc.exceptions",
+    "ResponseFormatError": "procore_dc.exceptions",
+    "ServerError": "procore_dc.exceptions",
+    "StateMismatchError": "procore_dc.exceptions",
+    "TransportError": "procore_dc.exceptions",
+    "ValidationError": "procore_dc.exceptions",
+    "WebhookError": "procore_dc.exceptions",
+    "WebhookVerificationError": "procore_dc.exceptions",
+    "BudgetScope": "procore_dc.rate_budget",
+    "LocalRateBudget": "procore_dc.rate_budget",
+    "RateBudget": "procore_dc.rate_budget",
+    "RateLimitState": "procore_dc.rate_limit",
+    "RetryPolicy": "procore_dc.retry",
+    "Session": "procore_dc.session",
     "ProcoreClient": "procore_dc.client",
     "CompanyScope": "procore_dc.client",
     "ProjectScope": "procore_dc.client",
@@ -122,8 +122,45 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from procore_dc.auth import (
+        AuthorizationFlow,
+        AuthStrategy,
+        FileTokenStore,
+        MemoryTokenStore,
+        ServiceAccountAuth,
+        Token,
+        TokenStore,
+        UserLevelAuth,
+    )
     from procore_dc.client import CompanyScope, ProcoreClient, ProjectScope
+    from procore_dc.environments import Environment
+    from procore_dc.exceptions import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        InvalidGrantError,
+        LeaseLostError,
+        ManifestError,
+        NotFoundError,
+        OAuthError,
+        PermissionDeniedError,
+        ProcoreError,
+        RateLimitError,
+        ResponseFormatError,
+        ServerError,
+        StateMismatchError,
+        TransportError,
+        ValidationError,
+        WebhookError,
+        WebhookVerificationError,
+    )
     from procore_dc.pagination import Page, PageIterator
+    from procore_dc.rate_budget import BudgetScope, LocalRateBudget, RateBudget
+    from procore_dc.rate_limit import RateLimitState
+    from procore_dc.retry import RetryPolicy
+    from procore_dc.session import Session
 
 
 def __getattr__(name: str) -> object:
