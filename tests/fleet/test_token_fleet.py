@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import parse_qsl
 
 import pytest
 import requests
@@ -28,6 +27,7 @@ redis = pytest.importorskip("redis", reason=NO_REDIS_PY)
 from procore_dc import AuthStrategy, ServiceAccountAuth, UserLevelAuth  # noqa: E402
 from procore_dc.redis import RedisTokenStore  # noqa: E402
 from procore_dc.testing import FakeProcore  # noqa: E402
+from tests.sandbox.test_auth_concurrency import sandbox_clock, token_posts  # noqa: E402
 
 CHILD = str(Path(__file__).with_name("_token_child.py"))
 PROCESSES = 8
@@ -39,18 +39,6 @@ LEASE_TTL = 1.0  # short, so a dead holder delays the others by about a second
 def sandbox() -> Iterator[FakeProcore]:
     with FakeProcore(seed=0, rate_limits=None) as fake:
         yield fake
-
-
-def sandbox_clock(sandbox: FakeProcore) -> Callable[[], datetime]:
-    return lambda: datetime.fromtimestamp(sandbox.clock.now(), timezone.utc)
-
-
-def token_posts(sandbox: FakeProcore) -> list[dict[str, str]]:
-    return [
-        dict(parse_qsl(r.body.decode()))
-        for r in sandbox.requests
-        if r.method == "POST" and r.path == "/oauth/token"
-    ]
 
 
 def signed_in(kind: str, sandbox: FakeProcore, store: RedisTokenStore) -> AuthStrategy:
