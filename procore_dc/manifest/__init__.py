@@ -45,18 +45,17 @@ from __future__ import annotations
 from procore_dc.exceptions import ManifestError
 from procore_dc.manifest._builder import ManifestBuilder
 from procore_dc.manifest._diff import ManifestDiff, PermissionChange
-from procore_dc.manifest._model import (
-    SERVICE_ACCOUNT_AUTH,
-    USER_LEVEL_AUTH,
+from procore_dc.manifest._model import Manifest
+from procore_dc.manifest._parts import (
     DataConnector,
     EmbeddedComponent,
     InstructionsPage,
-    Manifest,
     Permissions,
     PostInstallationInstruction,
 )
 from procore_dc.manifest._problems import Problem
 from procore_dc.manifest._rules import BUILT_IN_VARIABLES
+from procore_dc.manifest._schema import SERVICE_ACCOUNT_AUTH, USER_LEVEL_AUTH
 from procore_dc.permissions import PermissionLevel
 
 __all__ = [

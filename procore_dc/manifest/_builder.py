@@ -7,13 +7,9 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, Union
 
-from procore_dc.manifest._model import (
-    SCHEMA_VERSION,
-    SERVICE_ACCOUNT_AUTH,
-    USER_LEVEL_AUTH,
-    Manifest,
-)
+from procore_dc.manifest._model import Manifest
 from procore_dc.manifest._problems import Problem, join_path, manifest_error
+from procore_dc.manifest._schema import SCHEMA_VERSION, SERVICE_ACCOUNT_AUTH, USER_LEVEL_AUTH
 from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel, Scope
 
 __all__ = ["ManifestBuilder"]

@@ -10,10 +10,11 @@ report them as warnings.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import attrs
 import cattrs
@@ -28,21 +29,21 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from procore_dc.exceptions import ManifestError
 from procore_dc.manifest._jsonvalue import check_json_value, thaw
 from procore_dc.manifest._legacy import convert_v3, is_legacy
-from procore_dc.manifest._model import (
-    SCHEMA_VERSION,
-    SERVICE_ACCOUNT_AUTH,
-    USER_LEVEL_AUTH,
+from procore_dc.manifest._parts import (
     DataConnector,
     EmbeddedComponent,
     InstructionsPage,
-    Manifest,
+    ManifestFields,
     Permissions,
     PostInstallationInstruction,
 )
 from procore_dc.manifest._problems import Problem, join_path, manifest_error
+from procore_dc.manifest._schema import SCHEMA_VERSION, SERVICE_ACCOUNT_AUTH, USER_LEVEL_AUTH
 from procore_dc.permissions import PermissionLevel
 
 __all__ = ["dump", "load"]
+
+_M = TypeVar("_M", bound=ManifestFields)
 
 # Leaves first: a generated function binds the hooks registered before it.
 _PARTS = (
@@ -51,7 +52,6 @@ _PARTS = (
     EmbeddedComponent,
     Permissions,
     DataConnector,
-    Manifest,
 )
 _JSON_TYPES: dict[type, str] = {
     str: "text in quotes",
@@ -185,8 +185,8 @@ def _unstructure_part_factory(cls: type, converter: cattrs.Converter) -> Callabl
         if f.default is None or f.name in ("views", "company", "project")
     }
     overrides["extra"] = override(omit=True)
-    if cls is Manifest:
-        overrides["problems"] = override(omit=True)
+    # Derived fields (the manifest's ``problems``) are not part of the JSON.
+    overrides.update({f.name: override(omit=True) for f in attrs.fields(cls) if not f.init})
     generated: Callable[[Any], Any] = make_dict_unstructure_fn(
         cls,
         converter,
@@ -209,7 +209,10 @@ def _is(alias: Any) -> Callable[[Any], bool]:
     return matches
 
 
-def _make_converter() -> cattrs.Converter:
+@functools.cache
+def _converter(manifest_cls: type) -> cattrs.Converter:
+    """The converter for the parts and ``manifest_cls``, the class :meth:`Manifest.from_json`
+    is called on (passed in, so this module need not import the model that calls it)."""
     converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
     converter.register_structure_hook(str, _structure_str)
     # Generic aliases are not classes, so they are matched by equality, not singledispatch.
@@ -223,14 +226,11 @@ def _make_converter() -> cattrs.Converter:
         converter.register_unstructure_hook_func(_is(alias), unstructure)
     converter.register_structure_hook(PermissionLevel, _structure_level)
     converter.register_unstructure_hook(PermissionLevel, lambda level: level.value)
-    for cls in _PARTS:
+    for cls in (*_PARTS, manifest_cls):
         converter.register_structure_hook(cls, _structure_part_factory(cls, converter))
-    for cls in _PARTS:
+    for cls in (*_PARTS, manifest_cls):
         converter.register_unstructure_hook(cls, _unstructure_part_factory(cls, converter))
     return converter
-
-
-_CONVERTER = _make_converter()
 
 
 def _problems_from(
@@ -270,13 +270,13 @@ def _infer_components(data: Mapping[str, Any]) -> Optional[list[str]]:
     return [USER_LEVEL_AUTH]
 
 
-def load(data: Any) -> Manifest:
-    """Build a :class:`Manifest` from parsed JSON, converting legacy v3.
+def load(data: Any, manifest_cls: type[_M]) -> _M:
+    """Build a ``manifest_cls`` (a :class:`Manifest`) from parsed JSON, converting legacy v3.
 
     :raises ManifestError: for any problem; nothing else escapes
     """
     try:
-        return _load(data)
+        return _load(data, manifest_cls)
     except ManifestError:
         raise
     except Exception as exc:  # the contract: bad input never surfaces as another exception
@@ -285,7 +285,7 @@ def load(data: Any) -> Manifest:
         ) from exc
 
 
-def _load(data: Any) -> Manifest:
+def _load(data: Any, manifest_cls: type[_M]) -> _M:
     if not isinstance(data, Mapping):
         raise manifest_error(
             [Problem("$", f"expected a JSON object {{...}}, got {_describe(data)}")]
@@ -315,21 +315,22 @@ def _load(data: Any) -> Manifest:
     data.setdefault("schema_version", SCHEMA_VERSION)
     if "data_connector" not in data:
         data["data_connector"] = {"components": _infer_components(data)}
-    return _structure_reporting_everything(data)
+    return _structure_reporting_everything(data, manifest_cls)
 
 
 # Each round removes the values of the wrong shape; a manifest has few levels of nesting.
 _MAX_ROUNDS = 10
 
 
-def _structure_reporting_everything(data: dict[str, Any]) -> Manifest:
+def _structure_reporting_everything(data: dict[str, Any], manifest_cls: type[_M]) -> _M:
     """Structure ``data``; on shape errors, set the bad values aside and try again, so the
     rules still run on the rest and one :class:`ManifestError` lists every problem."""
     reported: list[Problem] = []
     current: Any = data
+    converter = _converter(manifest_cls)
     for _ in range(_MAX_ROUNDS):
         try:
-            manifest = _CONVERTER.structure(current, Manifest)
+            manifest = converter.structure(current, manifest_cls)
         except BaseValidationError as exc:
             rules: list[Problem] = []
             found = [p for p in _problems_from(exc, "$", rules) if p not in reported]
@@ -380,7 +381,8 @@ def _remove(data: Any, path: str) -> bool:
     return False
 
 
-def dump(manifest: Manifest) -> dict[str, Any]:
+def dump(manifest: ManifestFields) -> dict[str, Any]:
     """Return ``manifest`` as plain JSON values, in the output key order."""
-    result: dict[str, Any] = _CONVERTER.unstructure(manifest, Manifest)
+    cls = type(manifest)
+    result: dict[str, Any] = _converter(cls).unstructure(manifest, cls)
     return result

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import attrs
 
-from procore_dc.manifest._model import COMPONENT_LABELS, EmbeddedComponent, parse_version
+from procore_dc.manifest._parts import EmbeddedComponent, ManifestFields
+from procore_dc.manifest._schema import COMPONENT_LABELS, parse_version
 from procore_dc.permissions import PermissionLevel, Scope, find_tool
-
-if TYPE_CHECKING:
-    from procore_dc.manifest._model import Manifest
 
 __all__ = ["ManifestDiff", "PermissionChange", "compare"]
 
@@ -231,7 +229,9 @@ def _level(level: Optional[PermissionLevel]) -> str:
     return level.value if level is not None else "none"
 
 
-def _permission_changes(old: Manifest, new: Manifest) -> dict[str, list[PermissionChange]]:
+def _permission_changes(
+    old: ManifestFields, new: ManifestFields
+) -> dict[str, list[PermissionChange]]:
     result: dict[str, list[PermissionChange]] = {
         "added": [],
         "removed": [],
@@ -253,14 +253,14 @@ def _permission_changes(old: Manifest, new: Manifest) -> dict[str, list[Permissi
     return result
 
 
-def _block(manifest: Manifest, scope: Scope) -> Mapping[str, PermissionLevel]:
+def _block(manifest: ManifestFields, scope: Scope) -> Mapping[str, PermissionLevel]:
     if manifest.permissions is None:
         return {}
     block: Mapping[str, PermissionLevel] = getattr(manifest.permissions, scope.value)
     return block
 
 
-def _components(manifest: Manifest) -> dict[str, Optional[EmbeddedComponent]]:
+def _components(manifest: ManifestFields) -> dict[str, Optional[EmbeddedComponent]]:
     found: dict[str, Optional[EmbeddedComponent]] = dict.fromkeys(manifest.components)
     for kind in ("fullscreen", "sidepanel"):
         component = getattr(manifest, kind)
@@ -269,7 +269,7 @@ def _components(manifest: Manifest) -> dict[str, Optional[EmbeddedComponent]]:
     return found
 
 
-def _instructions(manifest: Manifest) -> dict[str, Optional[str]]:
+def _instructions(manifest: ManifestFields) -> dict[str, Optional[str]]:
     instruction = manifest.post_installation_instruction
     page = instruction.page if instruction is not None else None
     return {
@@ -279,7 +279,7 @@ def _instructions(manifest: Manifest) -> dict[str, Optional[str]]:
     }
 
 
-def compare(old: Manifest, new: Manifest) -> ManifestDiff:
+def compare(old: ManifestFields, new: ManifestFields) -> ManifestDiff:
     """Compute the :class:`ManifestDiff` from ``old`` to ``new``."""
     permissions = _permission_changes(old, new)
     before, after = _components(old), _components(new)

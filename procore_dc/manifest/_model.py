@@ -1,167 +1,35 @@
-"""The manifest model: frozen attrs classes that mirror the v4.1 JSON, key for key.
+"""The manifest model: :class:`Manifest`, a frozen attrs class that mirrors the v4.1 JSON.
 
-Field names are the JSON keys, so a problem's JSON path is the attribute path. Each part keeps
-the keys procore-dc does not know in ``extra``, so nothing is lost between load and save.
+Field names are the JSON keys, so a problem's JSON path is the attribute path. Its parts are in
+``_parts``, the constants in ``_schema``; every instance passed the rules in ``_rules``.
+
+The codec is imported where it is used: it is the one manifest module that needs cattrs, and a
+one-way edge (it sees the model only as the class passed to it), so it loads on first use.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import attrs
 
-from procore_dc.manifest._jsonvalue import freeze, freeze_mapping
-from procore_dc.manifest._problems import Problem, manifest_error
-from procore_dc.permissions import PermissionLevel
-
-if TYPE_CHECKING:
-    from procore_dc.manifest._diff import ManifestDiff
-
-__all__ = [
-    "BUMP_PARTS",
-    "COMPONENT_LABELS",
-    "SCHEMA_VERSION",
-    "SERVICE_ACCOUNT_AUTH",
-    "USER_LEVEL_AUTH",
-    "DataConnector",
-    "EmbeddedComponent",
-    "InstructionsPage",
-    "Manifest",
-    "Permissions",
-    "PostInstallationInstruction",
-    "parse_version",
-]
-
-#: The manifest format procore-dc writes.
-SCHEMA_VERSION = "4.1"
-#: The data connector component "User Level Authentication" (Authorization Code).
-USER_LEVEL_AUTH = "user_level_auth"
-#: The data connector component "Service Account Authentication" (DMSA, Client Credentials).
-SERVICE_ACCOUNT_AUTH = "service_account_auth"
-#: Component keys and the names the Developer Portal shows for them, in output order.
-COMPONENT_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        USER_LEVEL_AUTH: "User Level Authentication",
-        SERVICE_ACCOUNT_AUTH: "Service Account Authentication",
-        "fullscreen": "Fullscreen embedded component",
-        "sidepanel": "Side panel embedded component",
-    }
+from procore_dc.manifest._diff import ManifestDiff, compare
+from procore_dc.manifest._jsonvalue import parse_text
+from procore_dc.manifest._parts import (
+    DataConnector,
+    EmbeddedComponent,
+    Permissions,
+    PostInstallationInstruction,
+    extra_field,
+    freeze_optional,
 )
-#: The parts of a version :meth:`Manifest.bump` can move.
-BUMP_PARTS = ("major", "minor", "patch")
+from procore_dc.manifest._problems import Problem, manifest_error
+from procore_dc.manifest._rules import check
+from procore_dc.manifest._schema import SCHEMA_VERSION, SERVICE_ACCOUNT_AUTH, parse_version
 
-# Semantic version X.Y.Z without leading zeros; ASCII digits only (\d would take any script).
-_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-
-
-def parse_version(text: str) -> Optional[tuple[int, int, int]]:
-    """Return ``(major, minor, patch)`` for ``X.Y.Z`` text, or ``None`` if it is not one."""
-    match = _VERSION.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        return None
-    major, minor, patch = (int(part) for part in match.groups())
-    return major, minor, patch
-
-
-def _freeze_optional(value: Any) -> Any:
-    return None if value is None else freeze(value)
-
-
-def _freeze_levels(value: Any) -> Any:
-    # Tool keys sorted: equal blocks compare and print the same whatever order they came in.
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: value[key] for key in sorted(value, key=str)})
-    return value
-
-
-def _to_tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _extra() -> Any:
-    return attrs.field(factory=dict, converter=freeze_mapping, kw_only=True)
-
-
-@attrs.frozen
-class InstructionsPage:
-    """The setup instructions link: ``post_installation_instruction.page``.
-
-    :ivar url: the portal's **Instructions URL** (https)
-    :ivar label: the portal's **Instructions Page Name**, the link text
-    :ivar extra: keys procore-dc does not know, kept as they were
-    """
-
-    url: Optional[str] = None
-    label: Optional[str] = None
-    extra: Mapping[str, Any] = _extra()
-
-
-@attrs.frozen
-class PostInstallationInstruction:
-    """Setup instructions shown after install and in App Management.
-
-    :ivar notes: the portal's **Post-Installation Notes** (required)
-    :ivar page: the instructions link
-    :ivar extra: keys procore-dc does not know, kept as they were
-    """
-
-    notes: Optional[str] = None
-    page: Optional[InstructionsPage] = None
-    extra: Mapping[str, Any] = _extra()
-
-
-@attrs.frozen(kw_only=True)
-class EmbeddedComponent:
-    """A ``fullscreen`` or ``sidepanel`` embedded component.
-
-    :ivar source_url: the page Procore embeds; ``{{var}}`` placeholders are filled in
-    :ivar uuid: set by Procore; kept when present
-    :ivar description: shown to admins
-    :ivar views: side panel only: the Procore views it appears on
-    :ivar user_configuration: ``{"schema": <JSON Schema>}`` of fields admins fill in at install
-    :ivar extra: keys procore-dc does not know, kept as they were
-    """
-
-    uuid: Optional[str] = None
-    source_url: str
-    description: Optional[str] = None
-    views: Optional[tuple[str, ...]] = attrs.field(default=None, converter=_to_tuple)
-    user_configuration: Optional[Mapping[str, Any]] = attrs.field(
-        default=None, converter=_freeze_optional
-    )
-    extra: Mapping[str, Any] = _extra()
-
-
-@attrs.frozen
-class Permissions:
-    """The Permissions Builder's block: tool key to level, per scope. "None" is a missing key.
-
-    :ivar company: company-level tools
-    :ivar project: project-level tools
-    :ivar extra: keys procore-dc does not know, kept as they were
-    """
-
-    company: Mapping[str, PermissionLevel] = attrs.field(factory=dict, converter=_freeze_levels)
-    project: Mapping[str, PermissionLevel] = attrs.field(factory=dict, converter=_freeze_levels)
-    extra: Mapping[str, Any] = _extra()
-
-    def __bool__(self) -> bool:
-        return bool(self.company or self.project)
-
-
-@attrs.frozen
-class DataConnector:
-    """The data connector components: ``user_level_auth`` and optionally ``service_account_auth``.
-
-    :ivar components: component keys, in the order of ``COMPONENT_LABELS``
-    :ivar extra: keys procore-dc does not know, kept as they were
-    """
-
-    components: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
-    extra: Mapping[str, Any] = _extra()
+__all__ = ["Manifest"]
 
 
 @attrs.frozen(kw_only=True)
@@ -197,15 +65,11 @@ class Manifest:
     post_installation_instruction: Optional[PostInstallationInstruction] = None
     fullscreen: Optional[EmbeddedComponent] = None
     sidepanel: Optional[EmbeddedComponent] = None
-    app_manifest: Optional[Mapping[str, Any]] = attrs.field(
-        default=None, converter=_freeze_optional
-    )
-    extra: Mapping[str, Any] = _extra()
+    app_manifest: Optional[Mapping[str, Any]] = attrs.field(default=None, converter=freeze_optional)
+    extra: Mapping[str, Any] = extra_field()
     problems: tuple[Problem, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        from procore_dc.manifest._rules import check
-
         problems = check(self)
         if any(problem.is_error for problem in problems):
             raise manifest_error(problems)
@@ -237,9 +101,8 @@ class Manifest:
             manifest = Manifest.from_json(Path("manifest.json").read_bytes())
         """
         from procore_dc.manifest._codec import load
-        from procore_dc.manifest._jsonvalue import parse_text
 
-        return load(parse_text(text))
+        return load(parse_text(text), cls)
 
     @classmethod
     def from_dict(cls, data: Any) -> Manifest:
@@ -249,7 +112,7 @@ class Manifest:
         """
         from procore_dc.manifest._codec import load
 
-        return load(data)
+        return load(data, cls)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the manifest as plain JSON values, keys in the order :meth:`to_json` writes."""
@@ -269,8 +132,6 @@ class Manifest:
 
             Path("manifest.json").write_text(manifest.to_json() + "\\n", encoding="utf-8")
         """
-        import json
-
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def bump(self, part: str) -> Manifest:
@@ -335,6 +196,4 @@ class Manifest:
                 print("admins must approve the new permissions")
             print(change.release_notes())
         """
-        from procore_dc.manifest._diff import compare
-
         return compare(old, new)

@@ -8,26 +8,26 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import attrs
 
-from procore_dc.manifest._model import (
+from procore_dc.manifest._parts import (
+    DataConnector,
+    EmbeddedComponent,
+    ManifestFields,
+    Permissions,
+    PostInstallationInstruction,
+)
+from procore_dc.manifest._problems import WARNING, Problem, join_path
+from procore_dc.manifest._schema import (
     SCHEMA_VERSION,
     SERVICE_ACCOUNT_AUTH,
     USER_LEVEL_AUTH,
-    DataConnector,
-    EmbeddedComponent,
-    Permissions,
-    PostInstallationInstruction,
     parse_version,
 )
-from procore_dc.manifest._problems import WARNING, Problem, join_path
 from procore_dc.permissions import COMPANY_TOOLS, PROJECT_TOOLS, PermissionLevel, Scope, Tool
-
-if TYPE_CHECKING:
-    from procore_dc.manifest._model import Manifest
 
 __all__ = ["BUILT_IN_VARIABLES", "check"]
 
@@ -49,7 +49,7 @@ _PARTS: Mapping[str, Optional[type]] = {
 }
 
 
-def check(manifest: Manifest) -> list[Problem]:
+def check(manifest: ManifestFields) -> list[Problem]:
     """Return every problem of ``manifest``, errors and warnings, in document order."""
     problems = _types(manifest)
     if problems:  # built by hand with wrong types: the other rules cannot read it
@@ -66,7 +66,7 @@ def check(manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def _types(manifest: Manifest) -> list[Problem]:
+def _types(manifest: ManifestFields) -> list[Problem]:
     problems = []
     for name, cls in _PARTS.items():
         value = getattr(manifest, name)
@@ -84,7 +84,7 @@ def _types(manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def _schema_and_version(manifest: Manifest) -> list[Problem]:
+def _schema_and_version(manifest: ManifestFields) -> list[Problem]:
     problems = []
     if manifest.schema_version != SCHEMA_VERSION:
         problems.append(
@@ -110,7 +110,7 @@ def _schema_and_version(manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def _components(manifest: Manifest) -> list[Problem]:
+def _components(manifest: ManifestFields) -> list[Problem]:
     path = "$.data_connector.components"
     components = manifest.components
     problems = []
@@ -166,7 +166,7 @@ def _components(manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def _permissions(manifest: Manifest) -> list[Problem]:
+def _permissions(manifest: ManifestFields) -> list[Problem]:
     if manifest.permissions is None:
         return []
     problems = []
@@ -357,7 +357,7 @@ def _user_configuration(
     return problems, set(properties)
 
 
-def _unknown_keys(manifest: Manifest) -> list[Problem]:
+def _unknown_keys(manifest: ManifestFields) -> list[Problem]:
     problems = _extra_problems("$", manifest.extra, _known_keys(type(manifest)))
     for name in _PARTS:
         part = getattr(manifest, name)
