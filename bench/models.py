@@ -5,6 +5,7 @@ Compares, on the same JSON page:
 - ``json.loads`` of the whole page (the floor every approach pays);
 - a default cattrs JSON converter with detailed validation (cattrs' out-of-the-box speed);
 - procore_dc's converter (detailed validation off, direct Optional hooks, fromisoformat);
+- the same converter without its generated fast path (``models/_fastpath.py``);
 - pydantic v2 ``model_validate`` per item, on models of the same shape generated from ours,
   when pydantic is importable (the strongest Python peer uses pydantic).
 
@@ -22,14 +23,16 @@ import time
 from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any, Callable, Optional, Union
+from unittest import mock
 
 import attrs
 import cattrs.preconf.json
 
-from procore_dc.models import Model, Rfi, converter, structure_many
+from procore_dc.models import Model, Rfi, _converter, converter, make_converter, structure_many
 
 STATUSES = ("draft", "open", "closed")
 DEFAULT_ROW = "cattrs default converter (detailed validation)"
+NO_FAST_PATH_ROW = "procore_dc converter without the fast path"
 
 
 def _person(rng: random.Random) -> dict[str, Any]:
@@ -174,6 +177,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             best_rate(lambda: [hook(item, Rfi) for item in data], n, args.repeat),
         )
     )
+    # The same converter without the generated fast path (models/_fastpath.py): its reason to be.
+    with mock.patch.object(_converter, "_plain_init", return_value=False):
+        general_hook = make_converter().get_structure_hook(Rfi)  # hooks are made on first use
+    rows.append(
+        (
+            NO_FAST_PATH_ROW,
+            best_rate(lambda: [general_hook(item, Rfi) for item in data], n, args.repeat),
+        )
+    )
     rows.append(
         (
             "procore_dc structure_many (page)",
@@ -216,6 +228,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         theirs = next(rate for name, rate in rows if name.endswith("model_validate, per item"))
         print(f"\nprocore_dc / pydantic model_validate: {ours / theirs:.2f}x")
     print(f"procore_dc / cattrs default: {ours / dict(rows)[DEFAULT_ROW]:.2f}x")
+    print(f"fast path / without it: {ours / dict(rows)[NO_FAST_PATH_ROW]:.2f}x")
     return 0
 
 

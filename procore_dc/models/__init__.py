@@ -16,14 +16,12 @@ from __future__ import annotations
 from procore_dc.models._base import CompanyRef, Model, NamedRef, PersonRef
 from procore_dc.models._converter import (
     converter,
-    format_datetime,
     make_converter,
-    parse_date,
-    parse_datetime,
     structure,
     structure_many,
     unstructure,
 )
+from procore_dc.models._datetimes import format_datetime, parse_date, parse_datetime
 from procore_dc.models.companies import Company, Me
 from procore_dc.models.daily_logs import ManpowerLog
 from procore_dc.models.documents import File, FileVersion, Folder, ProstoreFile

@@ -1,12 +1,14 @@
 """The one cattrs converter every model goes through, and the helpers built on it.
 
-Wire-format policy lives here and nowhere else:
+Wire-format policy lives here and in the modules this one composes:
 
 - ISO 8601 datetimes (``Z`` or an offset, any number of fraction digits) become aware
   :class:`~datetime.datetime` objects; a datetime without an offset is taken as UTC, which is
-  what Procore documents for every timestamp. Unstructuring writes UTC with a ``Z``.
+  what Procore documents for every timestamp. Unstructuring writes UTC with a ``Z``
+  (``_datetimes.py``).
 - Dates become :class:`~datetime.date`; a full timestamp where a date was expected is accepted
   and cut to its date (Procore's spec and its answers disagree on a few fields).
+- Primitives accept only what JSON can carry for their type (``_primitives.py``).
 - Unknown keys are ignored; each model keeps the full original mapping as ``.raw``.
 - API input is structured with detailed validation **off** (about twice as fast). Only when an
   item fails is it structured again with detailed validation on, so the
@@ -14,7 +16,8 @@ Wire-format policy lives here and nowhere else:
   (``cattrs.transform_error``).
 - For API input each model class gets a generated hook that fills the frozen instance's slots
   directly (``raw`` in the same pass), skipping cattrs' ``**kwargs`` call into ``__init__``;
-  classes whose ``__init__`` does more than store its arguments keep cattrs' own function.
+  classes whose ``__init__`` does more than store its arguments keep cattrs' own function
+  (``_fastpath.py``).
 
 Both converters are built by :func:`make_converter` with the same hooks; they differ only in
 how much they report when input does not fit.
@@ -22,13 +25,9 @@ how much they report when input does not fit.
 
 from __future__ import annotations
 
-import linecache
-import sys
-import threading
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
-from types import MemberDescriptorType
-from typing import Any, Callable, Optional, TypeVar, Union
+from datetime import date, datetime
+from typing import Any, Callable, TypeVar, Union
 
 import attrs
 import cattrs
@@ -37,13 +36,23 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter as _make_json_converter
 
 from procore_dc.exceptions import ResponseFormatError
+from procore_dc.models._datetimes import format_datetime
+from procore_dc.models._fastpath import _FAST_HOOKS, _fast_model_fn, _plain_init
+from procore_dc.models._primitives import (
+    _OPTIONAL_PRIMITIVES,
+    _not_an_object,
+    _structure_bool,
+    _structure_date,
+    _structure_datetime,
+    _structure_float,
+    _structure_int,
+    _structure_mapping,
+    _structure_str,
+)
 
 __all__ = [
     "converter",
-    "format_datetime",
     "make_converter",
-    "parse_date",
-    "parse_datetime",
     "structure",
     "structure_many",
     "unstructure",
@@ -51,211 +60,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_UTC = timezone.utc
 _NONE_TYPE = type(None)
-
-
-# --- datetimes -------------------------------------------------------------------------------
-
-
-def _parse_datetime_compat(text: str) -> datetime:
-    """Parse ISO 8601 on Python < 3.11, whose ``fromisoformat`` refuses ``Z`` and odd fractions."""
-    value = text.strip()
-    if value[-1:] in ("Z", "z"):
-        value = value[:-1] + "+00:00"
-    # Split off the offset so the fraction can be padded or cut to exactly six digits.
-    offset = ""
-    cut = max(value.rfind("+"), value.rfind("-"))
-    if cut > 10 and "T" in value[:cut].upper():
-        value, offset = value[:cut], value[cut:]
-    dot = value.find(".")
-    if dot == -1:
-        dot = value.find(",")
-    if dot != -1:
-        fraction = value[dot + 1 :]
-        value = value[:dot] + "." + (fraction + "000000")[:6]
-    return datetime.fromisoformat(value + offset)
-
-
-if sys.version_info >= (3, 11):  # pragma: no cover - which branch runs depends on the Python
-    _fromisoformat: Callable[[str], datetime] = datetime.fromisoformat
-else:  # pragma: no cover - Python 3.9 and 3.10 only (3.11 parses every ISO 8601 form)
-    _fromisoformat = _parse_datetime_compat
-
-
-def parse_datetime(value: Union[str, datetime]) -> datetime:
-    """Parse a Procore timestamp into an aware datetime (UTC when it carries no offset).
-
-    :param value: an ISO 8601 string such as ``2025-02-06T23:34:12.246562Z``, or a datetime
-    :raises ValueError: when the text is not ISO 8601
-
-    .. code-block:: python
-
-        >>> parse_datetime("2025-02-06T23:34:12.246562Z").tzinfo
-        datetime.timezone.utc
-    """
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = _fromisoformat(value)
-        except (ValueError, IndexError):
-            result = _parse_datetime_compat(value)
-    else:
-        raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
-    if result.tzinfo is None:
-        return result.replace(tzinfo=_UTC)
-    return result
-
-
-def parse_date(value: Union[str, date]) -> date:
-    """Parse a Procore date (``YYYY-MM-DD``); a full timestamp is cut to its date.
-
-    :raises ValueError: when the text is not an ISO 8601 date or timestamp
-
-    .. code-block:: python
-
-        >>> parse_date("2026-03-01")
-        datetime.date(2026, 3, 1)
-    """
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 date string, got {type(value).__name__}")
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    return parse_datetime(value).date()
-
-
-def format_datetime(value: datetime) -> str:
-    """Write a datetime as ISO 8601 UTC with a ``Z``, the form Procore expects in bodies.
-
-    A naive datetime is taken as UTC.
-
-    .. code-block:: python
-
-        >>> format_datetime(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
-        '2026-01-02T03:04:05Z'
-    """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_UTC)
-    elif value.utcoffset() != timedelta(0):
-        value = value.astimezone(_UTC)
-    return value.isoformat().replace("+00:00", "Z")
-
-
-# --- primitive hooks -------------------------------------------------------------------------
-# cattrs' default for str/bool is ``str(value)``/``bool(value)``, which would turn a nested
-# object into "{'id': 1}" or the string "false" into True without complaint. These accept what
-# JSON can carry for the type and raise TypeError otherwise, so a wrong shape is reported.
-
-
-def _structure_str(value: Any, _: Any = None) -> str:
-    if type(value) is str:
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"expected a string, got {type(value).__name__}")
-
-
-def _structure_int(value: Any, _: Any = None) -> int:
-    if type(value) is int:
-        return value
-    if isinstance(value, str):
-        return int(value)  # IDs arrive as strings in a few payloads (webhooks v4, REST v2)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"expected an integer, got {type(value).__name__}")
-
-
-def _structure_float(value: Any, _: Any = None) -> float:
-    if type(value) is float:
-        return value
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"expected a number, got {type(value).__name__}")
-
-
-def _structure_bool(value: Any, _: Any = None) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return bool(value == "true")
-    raise TypeError(f"expected a boolean, got {type(value).__name__}")
-
-
-def _structure_datetime(value: Any, _: Any = None) -> datetime:
-    return parse_datetime(value)
-
-
-def _structure_date(value: Any, _: Any = None) -> date:
-    return parse_date(value)
-
-
-def _structure_mapping(value: Any, _: Any = None) -> Mapping[str, Any]:
-    # Opaque JSON objects (custom_fields, metadata, ...) are kept as they came: copying them
-    # would cost time and gain nothing, since the model never looks inside.
-    if isinstance(value, Mapping):
-        return value
-    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
-
-
-# The hot path: a direct hook per Optional[...] of a primitive, one call instead of cattrs'
-# generic Optional dispatch (two calls and a tuple unpacking per field).
-def _optional_str(value: Any, _: Any = None) -> Optional[str]:
-    if value is None or type(value) is str:
-        return value
-    return _structure_str(value)
-
-
-def _optional_int(value: Any, _: Any = None) -> Optional[int]:
-    if value is None or type(value) is int:
-        return value
-    return _structure_int(value)
-
-
-def _optional_bool(value: Any, _: Any = None) -> Optional[bool]:
-    if value is None or value is True or value is False:
-        return value
-    return _structure_bool(value)
-
-
-def _optional_float(value: Any, _: Any = None) -> Optional[float]:
-    if value is None or type(value) is float:
-        return value
-    return _structure_float(value)
-
-
-def _optional_datetime(value: Any, _: Any = None) -> Optional[datetime]:
-    if value is None:
-        return None
-    if type(value) is str:
-        try:
-            result = _fromisoformat(value)
-        except ValueError:
-            return parse_datetime(value)
-        if result.tzinfo is None:
-            return result.replace(tzinfo=_UTC)
-        return result
-    return parse_datetime(value)
-
-
-def _optional_date(value: Any, _: Any = None) -> Optional[date]:
-    if value is None:
-        return None
-    return parse_date(value)
-
-
-_OPTIONAL_PRIMITIVES: Mapping[Any, Callable[[Any, Any], Any]] = {
-    str: _optional_str,
-    int: _optional_int,
-    bool: _optional_bool,
-    float: _optional_float,
-    datetime: _optional_datetime,
-    date: _optional_date,
-}
 
 
 def _optional_inner(type_: Any) -> Any:
@@ -271,10 +76,6 @@ def _is_optional(type_: Any) -> bool:
 
 def _is_model(type_: Any) -> bool:
     return isinstance(type_, type) and attrs.has(type_) and "raw" in attrs.fields_dict(type_)
-
-
-def _not_an_object(value: Any) -> TypeError:
-    return TypeError(f"expected a JSON object, got {type(value).__name__}")
 
 
 def _is_homogeneous_tuple(type_: Any) -> bool:
@@ -298,166 +99,6 @@ def _tuple_factory(
         return structure_tuple
 
     return factory
-
-
-# --- the fast model hook ---------------------------------------------------------------------
-# cattrs' generated function packs every field into a dict and calls the frozen ``__init__`` with
-# ``**res`` (one ``object.__setattr__`` per field), then ``raw`` needs a second pass. For API
-# input the same per-class code generation can do less: make the instance with ``object.__new__``
-# and fill each slot through its member descriptor, ``raw`` included, with the type checks of
-# the common primitives inlined. That is only equivalent to ``__init__`` when ``__init__`` does
-# nothing but store the arguments, so a class with a validator, an attrs converter, an
-# ``init=False`` field, a pre/post-init hook, a cached hash or a default that needs ``self`` keeps
-# cattrs' own function (see :func:`_plain_init`).
-
-# Inline checks that let the already-right value skip its hook call (the hook still decides
-# everything else, so the result is the same with or without the shortcut).
-_FAST_CHECKS: Mapping[Any, str] = {
-    str: "type(v) is not str",
-    int: "type(v) is not int",
-    float: "type(v) is not float",
-    bool: "v is not True and v is not False",
-}
-_FAST_HOOKS: Mapping[Any, Callable[[Any, Any], Any]] = {
-    str: _structure_str,
-    int: _structure_int,
-    float: _structure_float,
-    bool: _structure_bool,
-}
-
-
-def _slot(cls: type, name: str) -> Any:
-    """The slot member descriptor that stores ``name``, or None (not a slotted field)."""
-    for klass in cls.__mro__:
-        found = klass.__dict__.get(name)
-        if found is not None:
-            return found if isinstance(found, MemberDescriptorType) else None
-    return None
-
-
-def _plain_init(cls: type) -> bool:
-    """True when the attrs ``__init__`` of ``cls`` only stores its arguments in slots."""
-    generic: Any = getattr(cls, "__parameters__", None)
-    if "__slots__" not in cls.__dict__ or generic:
-        return False
-    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
-        return False
-    if _slot(cls, "_attrs_cached_hash") is not None:  # cache_hash=True: __init__ resets it
-        return False
-    for field in attrs.fields(cls):
-        if not field.init or field.validator is not None or field.converter is not None:
-            return False
-        if field.alias != field.name or _slot(cls, field.name) is None:
-            return False
-        if isinstance(field.default, attrs.Factory) and field.default.takes_self:  # type: ignore[arg-type]
-            return False
-    return True
-
-
-_generating = threading.local()
-
-
-def _fast_model_fn(
-    cls: type,
-    conv: cattrs.Converter,
-    optional_parts: Mapping[Any, tuple[Callable[[Any, Any], Any], Any]],
-    tuple_parts: Mapping[Any, tuple[Callable[[Any, Any], Any], Any]],
-) -> Callable[[Any, Any], Any]:
-    """Generate the structure function of one model class (see the section comment).
-
-    :param optional_parts: the inner hook and type behind each Optional hook ``optional_factory``
-        made, so a null skips the call and a value goes straight to the inner hook
-    :param tuple_parts: the item hook and type behind each tuple hook ``_tuple_factory`` made,
-        so a JSON array is structured by an inline comprehension
-    """
-    attrs.resolve_types(cls)
-    working: set[Any] = getattr(_generating, "classes", set())
-    if cls in working:
-        raise RecursionError()  # cattrs' signal for a class graph with a cycle (Folder.folders)
-    working.add(cls)
-    _generating.classes = working
-    try:
-        return _generate(cls, conv, optional_parts, tuple_parts)
-    finally:
-        working.discard(cls)
-
-
-def _generate(
-    cls: type,
-    conv: cattrs.Converter,
-    optional_parts: Mapping[Any, tuple[Callable[[Any, Any], Any], Any]],
-    tuple_parts: Mapping[Any, tuple[Callable[[Any, Any], Any], Any]],
-) -> Callable[[Any, Any], Any]:
-    names: dict[str, Any] = {
-        "__cl": cls,
-        "__new": object.__new__,
-        "__Mapping": Mapping,
-        "__not_obj": _not_an_object,
-        "__s_raw": _slot(cls, "raw").__set__,
-    }
-    lines = [
-        "def structure_fast(o, _=None):",
-        "  if type(o) is not dict and not isinstance(o, __Mapping):",
-        "    raise __not_obj(o)",
-        "  i = __new(__cl)",
-    ]
-    for index, field in enumerate(attrs.fields(cls)):
-        if field.name == "raw":
-            continue
-        type_ = field.type
-        hook_name, type_name, key = f"__h{index}", f"__t{index}", repr(field.name)
-        names[f"__s{index}"] = _slot(cls, field.name).__set__
-        try:
-            hook = conv.get_structure_hook(type_, cache_result=False)
-        except RecursionError:
-            hook = conv.structure  # late binding, as cattrs does for a cycle
-        parts = optional_parts.get(hook)
-        check = "v is not None"
-        if parts is not None:
-            hook, type_ = parts
-            if _FAST_HOOKS.get(type_) is hook:
-                check += " and " + _FAST_CHECKS[type_]
-        elif _FAST_HOOKS.get(type_) is hook:
-            check = _FAST_CHECKS[type_]
-        else:
-            check = "True"
-        names[hook_name], names[type_name] = hook, type_
-        convert = f"v = {hook_name}(v, {type_name})"
-        items = tuple_parts.get(hook)
-        if items is not None:
-            # A JSON array of items: the comprehension inline, anything else to the hook.
-            names[f"__e{index}"], names[f"__et{index}"] = items
-            convert = (
-                f"v = tuple([__e{index}(x, __et{index}) for x in v])"
-                f" if type(v) is list else {hook_name}(v, {type_name})"
-            )
-        default = field.default
-        if default is attrs.NOTHING:
-            lines.append(f"  v = o[{key}]")
-        elif default is None and parts is not None:
-            lines.append(f"  v = o.get({key})")  # missing or null: both give the default
-        else:
-            lines.append(f"  if {key} in o:")
-            lines.append(f"    v = o[{key}]")
-            lines.append(f"    if {check}: {convert}")
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                names[f"__d{index}"] = default.factory
-                lines.append(f"  else: v = __d{index}()")
-            else:
-                names[f"__d{index}"] = default
-                lines.append(f"  else: v = __d{index}")
-            lines.append(f"  __s{index}(i, v)")
-            continue
-        lines.append(f"  if {check}: {convert}")
-        lines.append(f"  __s{index}(i, v)")
-    lines += ["  __s_raw(i, o)", "  return i"]
-    source = "\n".join(lines) + "\n"
-    filename = f"<procore_dc structure {cls.__module__}.{cls.__qualname__}>"
-    namespace: dict[str, Any] = dict(names)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    function: Callable[[Any, Any], Any] = namespace["structure_fast"]
-    return function
 
 
 def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:

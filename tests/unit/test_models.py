@@ -40,10 +40,10 @@ from procore_dc.models import (
 )
 from procore_dc.models._converter import (
     _detailed,
-    _parse_datetime_compat,
     converter,
     make_converter,
 )
+from procore_dc.models._datetimes import _parse_datetime_compat
 from procore_dc.webhooks import WebhookEvent
 
 UTC = dt.timezone.utc
