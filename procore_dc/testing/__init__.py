@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from procore_dc.testing._ratelimit import RateLimits
     from procore_dc.testing._sandbox import SERVED_TOOLS, FakeProcore, RequestRecord
     from procore_dc.testing._webhooks import RESOURCE_NAMES, WebhookDispatcher
+    from procore_dc.testing.webhook_sink import WebhookSink
 
 _HOMES = {
     "SandboxClock": "_clock",
@@ -49,6 +50,7 @@ _HOMES = {
     "RequestRecord": "_sandbox",
     "RESOURCE_NAMES": "_webhooks",
     "WebhookDispatcher": "_webhooks",
+    "WebhookSink": "webhook_sink",
 }
 
 
@@ -92,4 +94,5 @@ __all__ = [
     "OOB_REDIRECT_URI",
     "ALL",
     "PermittedProjects",
+    "WebhookSink",
 ]

@@ -12,9 +12,7 @@ import inspect
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -28,7 +26,7 @@ from procore_dc import (
 )
 from procore_dc.auth import ServiceAccountAuth
 from procore_dc.environments import Environment
-from procore_dc.testing import FakeProcore, SandboxClock
+from procore_dc.testing import FakeProcore, SandboxClock, WebhookSink
 
 from .conftest import COMPANY, PROJECT, dmsa_token, headers
 
@@ -129,43 +127,11 @@ def test_item_15_federal_zone_environment() -> None:
 # -- 2. webhook deliveries page by the last id seen -------------------------------------------
 
 
-class _Receiver:
-    """A loopback webhook receiver that accepts everything and keeps the bodies."""
-
-    def __init__(self) -> None:
-        received: list[bytes] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/procore"
-
-    def __enter__(self) -> _Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_item_2_deliveries_page_by_the_last_id_of_the_previous_page(
     sandbox: FakeProcore, client: ProcoreClient
 ) -> None:
     company = client.company(COMPANY)
-    with _Receiver() as receiver:
+    with WebhookSink() as receiver:
         # Two hooks share the delivery id sequence, so each hook's ids are sparse: an offset
         # walk would skip or repeat some of them.
         hooks = [
@@ -260,7 +226,7 @@ def test_item_4_writes_emit_procores_resource_names(
 ) -> None:
     project = client.company(COMPANY).project(PROJECT)
     company = client.company(COMPANY)
-    with _Receiver() as receiver:
+    with WebhookSink() as receiver:
         hook = company.webhooks.hooks.create("fidelity", receiver.url)
         for name in ("Observation Items", "Project Files", "Project File Versions"):
             company.webhooks.triggers(hook.id).create(name, "create")
@@ -677,15 +643,14 @@ def test_item_13_v4_payloads_carry_string_ids_and_the_parser_takes_any_id_text(
     from procore_dc.webhooks import parse_event
 
     company = client.company(COMPANY)
-    with _Receiver() as receiver:
+    with WebhookSink() as receiver:
         hook = company.webhooks.hooks.create("fidelity-v4", receiver.url, api_version="v4")
         company.webhooks.triggers(hook.id).create("Company Vendors", "update")
         vendor = company.vendors.list(limit=1).to_list()[0]
         company.vendors.update(vendor.id, name="Renamed")
         assert sandbox.webhooks.flush()
-    received = receiver.received
-    (body,) = received
-    payload = json.loads(body)
+    (delivery,) = receiver.received
+    body, payload = delivery.body, delivery.payload
     for key in ("id", "company_id", "project_id", "user_id", "resource_id"):
         assert isinstance(payload[key], str), key
     assert payload["project_id"] == ""  # a company-level event has no project

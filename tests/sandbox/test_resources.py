@@ -8,9 +8,7 @@ import io
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +32,8 @@ from procore_dc.resources import (
     required_permissions,
 )
 from procore_dc.resources.uploads import SEGMENT_SIZE
-from procore_dc.testing import FakeProcore, SandboxClock
-from procore_dc.webhooks import Deduplicator, WebhookVerificationError, parse_event
+from procore_dc.testing import FakeProcore, SandboxClock, WebhookSink
+from procore_dc.webhooks import Deduplicator, parse_event
 
 COMPANY = 8
 PROJECT = 100001
@@ -426,51 +424,9 @@ def test_bad_ids_and_arguments(client: ProcoreClient) -> None:
         ProcoreClient("not auth")  # type: ignore[arg-type]
 
 
-class _Receiver:
-    """A loopback webhook receiver built on parse_event, failing the first delivery."""
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.seen = Deduplicator()
-        self.received: list[str] = []
-        self.processed: list[Any] = []
-        self.refused = 0
-        self.fail_next = True
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                try:
-                    event = parse_event(body, self.headers, secret=outer.secret)
-                except WebhookVerificationError:
-                    outer.refused += 1
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                outer.received.append(event.dedupe_key)
-                if outer.seen.is_new(event):
-                    outer.processed.append(event)
-                status = 500 if outer.fail_next else 204
-                outer.fail_next = False
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/procore"
-
-
 def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> None:
-    receiver = _Receiver("s3cret")
-    receiver.thread.start()
-    try:
+    with WebhookSink(secret="s3cret") as receiver:
+        receiver.respond(500)  # the first delivery fails: Procore delivers it again
         company = client.company(COMPANY)
         hook = company.webhooks.hooks.create(
             "procore-dc-tests", receiver.url, {"Authorization": "Bearer s3cret"}
@@ -491,10 +447,14 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
         assert failing[0].response_status == 500
         sandbox.clock.advance(120)  # past the first retry's backoff
         assert sandbox.webhooks.flush()
-        assert len(receiver.received) == 2
-        assert receiver.received[0] == receiver.received[1]  # a redelivery...
-        assert len(receiver.processed) == 1  # ...dropped by the Deduplicator
-        event = receiver.processed[0]
+        assert [d.status for d in receiver.received] == [500, 204]
+        # The SDK's receiving side: the secret checks out, and the redelivery is dropped.
+        seen = Deduplicator()
+        events = [parse_event(d.body, d.headers, secret="s3cret") for d in receiver.received]
+        assert events[0] == events[1]  # a redelivery...
+        processed = [event for event in events if seen.is_new(event)]
+        assert len(processed) == 1  # ...dropped by the Deduplicator
+        event = processed[0]
         assert (event.resource_name, event.event_type, event.resource_id) == (
             "RFIs",
             "create",
@@ -505,10 +465,9 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
 
         # A hook with the wrong secret is refused by the receiver.
         company.webhooks.hooks.update(hook.id, destination_headers={"Authorization": "Bearer nope"})
-        receiver.fail_next = False
         company.project(PROJECT).rfis.create("Second RFI", question="Q?", rfi_manager_id=MANAGER)
         assert sandbox.webhooks.flush()
-        assert receiver.refused == 1
+        assert receiver.rejected == 1
         # Deliveries page by page_start/page_size: a page of one still walks them all.
         everything = company.webhooks.deliveries(hook.id).list().to_list()
         assert len(everything) >= 3
@@ -517,9 +476,6 @@ def test_webhooks_end_to_end(client: ProcoreClient, sandbox: FakeProcore) -> Non
         company.webhooks.triggers(hook.id).delete(trigger.id)
         company.webhooks.hooks.delete(hook.id)
         assert hook.id not in [h.id for h in company.webhooks.hooks.list()]
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
 
 
 def test_a_body_that_does_not_fit_raises_response_format_error(client: ProcoreClient) -> None:

@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
 import requests
 
-from procore_dc.testing import FakeProcore
+from procore_dc.testing import FakeProcore, WebhookSink
 
 from .conftest import COMPANY, PROJECT, dmsa_token, get, headers
 
 
-class Receiver:
-    """A loopback HTTP server that records POSTs and answers the statuses it is told to."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[dict[str, str], Any]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.events.append((dict(self.headers), json.loads(body)))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
+def receiver() -> Iterator[WebhookSink]:
+    with WebhookSink(secret="shared-secret") as sink:
+        yield sink
 
 
 def _hook(
@@ -105,15 +71,16 @@ def _create_rfi(sandbox: FakeProcore, token: str) -> int:
 
 
 def test_rfi_created_through_the_api_reaches_a_loopback_receiver(
-    sandbox: FakeProcore, receiver: Receiver
+    sandbox: FakeProcore, receiver: WebhookSink
 ) -> None:
     token = dmsa_token(sandbox)
     hook = _hook(sandbox, token, receiver.url)
     rfi_id = _create_rfi(sandbox, token)
     assert sandbox.webhooks.flush()
-    assert len(receiver.events) == 1
-    sent_headers, payload = receiver.events[0]
-    assert sent_headers["Authorization"] == "Bearer shared-secret"
+    assert len(receiver.received) == 1
+    delivery = receiver.received[0]
+    assert delivery.headers["Authorization"] == "Bearer shared-secret"
+    payload = delivery.payload
     assert payload["resource_name"] == "RFIs"
     assert payload["event_type"] == "create"
     assert payload["resource_id"] == rfi_id
@@ -132,12 +99,12 @@ def test_rfi_created_through_the_api_reaches_a_loopback_receiver(
 
 
 @pytest.mark.parametrize("version", ["v3", "v4"])
-def test_payload_versions(sandbox: FakeProcore, receiver: Receiver, version: str) -> None:
+def test_payload_versions(sandbox: FakeProcore, receiver: WebhookSink, version: str) -> None:
     token = dmsa_token(sandbox)
     _hook(sandbox, token, receiver.url, version, project_id=PROJECT)
     rfi_id = _create_rfi(sandbox, token)
     assert sandbox.webhooks.flush()
-    payload = receiver.events[0][1]
+    payload = receiver.received[0].payload
     if version == "v3":
         assert payload["related_resources"] == []
         assert payload["api_version"] == "v3.0"
@@ -149,23 +116,23 @@ def test_payload_versions(sandbox: FakeProcore, receiver: Receiver, version: str
 
 
 def test_failed_deliveries_are_retried_with_backoff_on_the_clock(
-    sandbox: FakeProcore, receiver: Receiver
+    sandbox: FakeProcore, receiver: WebhookSink
 ) -> None:
     token = dmsa_token(sandbox)
     hook = _hook(sandbox, token, receiver.url)
-    receiver.statuses = [500, 503]
+    receiver.respond(500, 503)
     _create_rfi(sandbox, token)
     assert sandbox.webhooks.flush()
-    assert len(receiver.events) == 1
+    assert len(receiver.received) == 1
     sandbox.clock.advance(0.5)
     assert sandbox.webhooks.flush()
-    assert len(receiver.events) == 1  # the first retry waits 1 s
+    assert len(receiver.received) == 1  # the first retry waits 1 s
     sandbox.clock.advance(0.5)
     assert sandbox.webhooks.flush()
-    assert len(receiver.events) == 2
+    assert len(receiver.received) == 2
     sandbox.clock.advance(2)  # the second retry waits 2 s
     assert sandbox.webhooks.flush()
-    assert len(receiver.events) == 3
+    assert len(receiver.received) == 3
     url = f"/rest/v1.0/webhooks/hooks/{hook['id']}/deliveries"
     outcomes = [
         d["outcome"] for d in get(sandbox, url, token, params={"company_id": COMPANY}).json()
