@@ -1,5 +1,6 @@
 """``procore-dc demo``: the main job, run against the embedded sandbox (or, read-only, a real
-Procore sandbox when credentials are set). The scenario lives in :mod:`procore_dc._demo`."""
+Procore sandbox when credentials are set). The scenario lives in
+:mod:`procore_dc._commands._demo`."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def live_target(credentials: Credentials) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from procore_dc import _demo
+    from procore_dc._commands import _demo
 
     out = _demo.DemoPrinter()
     if args.embedded:
