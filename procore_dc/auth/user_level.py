@@ -23,7 +23,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -51,6 +51,9 @@ from procore_dc.exceptions import (
     ResponseFormatError,
     StateMismatchError,
 )
+
+if TYPE_CHECKING:
+    from requests_oauthlib import OAuth2Session
 
 __all__ = ["OOB_REDIRECT_URI", "AuthorizationFlow", "UserLevelAuth"]
 
@@ -410,6 +413,51 @@ class UserLevelAuth(AuthStrategy):
         if not isinstance(code, str) or not code.strip():
             raise ConfigurationError("the authorization code is empty")
         return self._exchange(flow, code.strip(), http)
+
+    def oauth2_session(self) -> OAuth2Session:
+        """A ``requests_oauthlib.OAuth2Session`` for a web app, holding the signed-in token.
+
+        It starts from the token in the store and refreshes it when it expires, at the
+        environment's token endpoint, sending the app's client id and secret. Each rotated
+        token is saved to the store before the request that needed it is sent (Procore's
+        refresh tokens are single-use). Do not let another strategy refresh the same store
+        while it is in use. requests-oauthlib refuses ``http://`` URLs unless
+        ``OAUTHLIB_INSECURE_TRANSPORT`` is set (for a loopback sandbox only).
+
+        :raises OAuthError: when the store holds no token (``login_required``)
+
+        .. code-block:: python
+
+            session = auth.oauth2_session()
+            me = session.get(f"{auth.environment.api_url}/rest/v1.0/me").json()
+        """
+        from procore_dc.auth._oauth2_session import make_oauth2_session
+
+        token = self.store.load()
+        if token is None:
+            raise OAuthError(
+                f"no token in {self.store!r}: {_SIGN_IN_AGAIN}", error="login_required"
+            )
+        refresh_fields = {"client_id": self.client_id, "redirect_uri": self.redirect_uri}
+        if self._client_secret is not None:
+            refresh_fields["client_secret"] = self._client_secret
+        return make_oauth2_session(
+            self.client_id,
+            token=token,
+            clock=self._now,
+            token_url=self.environment.token_url,
+            refresh_fields=refresh_fields,
+            save=self._save_refreshed,
+            redirect_uri=self.redirect_uri,
+        )
+
+    def _save_refreshed(self, token: Token) -> None:
+        """Keep a token an :meth:`oauth2_session` refreshed, as this strategy's own."""
+        with self._lock, self.store.lock():
+            self.store.save(token)
+            self._token = token
+            self._hold_until = None
+        log.debug("token refreshed by an OAuth2Session; saved, expires at %s", token.expires_at)
 
     # -- machinery -------------------------------------------------------------------------
 

@@ -112,7 +112,7 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
         conv = make_converter(detailed_validation=True)
         rfi = conv.structure({"id": 1, "subject": "Door"}, Rfi)
     """
-    conv = _make_json_converter(detailed_validation=detailed_validation)
+    conv: cattrs.Converter = _make_json_converter(detailed_validation=detailed_validation)
 
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 from pathlib import Path
 
@@ -54,7 +55,19 @@ def test_ci_enforces_the_coverage_gate_the_network_guard_and_the_secret_scan() -
     }
     assert '--fail-under="$OVERALL_MINIMUM"' in ci
     assert '--include="$CORE_MODULES" --fail-under="$CORE_MINIMUM"' in ci
-    assert "python .ci/secret_scan.py" in ci
+    # Lint, types, docs and the secret scan: CI runs tox's environments, whose commands live
+    # only in tox.ini.
+    assert 'tox -q --workdir "$work/tox" -e lint,type,docs' in ci
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(ROOT / "tox.ini")
+    commands = {env: tox[f"testenv:{env}"]["commands"] for env in ("lint", "type", "docs")}
+    assert "python .ci/secret_scan.py {toxinidir}" in commands["lint"]
+    assert "ruff format --check" in commands["lint"]
+    assert "mypy --strict procore_dc" in commands["type"]
+    assert "sphinx-build -q -n -W --keep-going -b html" in commands["docs"]
+    assert "-b doctest" in commands["docs"]
+    for command in ("ruff check", "mypy --strict", "sphinx-build", "secret_scan"):
+        assert command not in ci, f"{command} is tox's to run, not .ci/run's"
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert "--allow-hosts=127.0.0.1,::1,localhost" in pyproject
     assert 'patch = ["subprocess"]' in pyproject
