@@ -31,12 +31,12 @@ that was not scrubbed first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 from urllib.parse import urlsplit
 
+from procore_dc._error_body import message_from, read_error_body
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
 from procore_dc._redact import redact_text, redact_url
 
@@ -70,8 +70,6 @@ __all__ = [
 
 #: How much of a response body an :class:`APIError` keeps.
 BODY_LIMIT = 2048
-# How deep we walk a parsed error body looking for text; deeper nesting is not a message.
-_MAX_DEPTH = 4
 
 
 class ProcoreError(Exception):
@@ -191,84 +189,6 @@ class ResponseFormatError(ProcoreError):
         super().__init__(redact_text(message))
 
 
-def _decode_body(response: requests.Response) -> str:
-    raw = response.content or b""
-    if len(raw) > 4 * BODY_LIMIT:
-        raw = raw[: 4 * BODY_LIMIT]
-    try:
-        return raw.decode(response.encoding or "utf-8", errors="replace")
-    except (LookupError, ValueError):
-        # A charset Python does not know (or a garbled one) must not hide the error itself.
-        return raw.decode("utf-8", errors="replace")
-
-
-def _parse_json(text: str) -> Any:
-    if not text.strip():
-        return None
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _texts(value: Any, depth: int = 0) -> list[str]:
-    """Flatten an ``errors`` value (string, list or mapping of lists) into readable lines."""
-    if depth > _MAX_DEPTH or value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, (int, float, bool)):
-        return [str(value)]
-    if isinstance(value, Mapping):
-        lines = []
-        for key, item in value.items():
-            for text in _texts(item, depth + 1):
-                lines.append(f"{key} {text}")
-        return lines
-    if isinstance(value, Sequence):
-        lines = []
-        for item in value:
-            lines.extend(_texts(item, depth + 1))
-        return lines
-    return []
-
-
-def _message_from(parsed: Any, text: str, reason: str) -> str:
-    """Pick the most useful human message out of an error body, whatever its shape."""
-    if isinstance(parsed, Mapping):
-        for key in ("message", "error_description", "reason"):
-            value = parsed.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        errors = _texts(parsed.get("errors"))
-        if errors:
-            return "; ".join(errors)
-        value = parsed.get("error")
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, Mapping):
-            found = _texts(value)
-            if found:
-                return "; ".join(found)
-    elif isinstance(parsed, (list, str)):
-        found = _texts(parsed)
-        if found:
-            return "; ".join(found)
-    stripped = text.strip()
-    if stripped.startswith("<"):
-        # An HTML page from a proxy or load balancer: its title is the only readable part.
-        start = stripped.lower().find("<title>")
-        end = stripped.lower().find("</title>")
-        if 0 <= start < end:
-            title = stripped[start + len("<title>") : end].strip()
-            if title:
-                return f"{title} (an HTML error page, probably from a proxy)"
-        return "an HTML error page, probably from a proxy"
-    if stripped:
-        return stripped[:200]
-    return reason or "no response body"
-
-
 class APIError(ProcoreError):
     """Procore answered with a status of 400 or more.
 
@@ -349,8 +269,7 @@ class APIError(ProcoreError):
         :param response: a response with status >= 400
         :param method: the request method, when ``response.request`` is not available
         """
-        text = _decode_body(response)
-        parsed = _parse_json(text)
+        text, parsed = read_error_body(response, 4 * BODY_LIMIT)
         errors: Any = None
         if isinstance(parsed, Mapping):
             errors = parsed.get("errors", parsed.get("error"))
@@ -364,7 +283,7 @@ class APIError(ProcoreError):
             "errors": errors,
             "body": text,
         }
-        message = _message_from(parsed, text, response.reason or "")
+        message = message_from(parsed, text, response.reason or "")
         if klass is RateLimitError:
             rate = parse_rate_limit_headers(response.headers)
             now = datetime.now(timezone.utc)
@@ -539,8 +458,7 @@ class OAuthError(ProcoreError):
     @classmethod
     def from_response(cls, response: requests.Response) -> OAuthError:
         """Build an :class:`OAuthError` (or :class:`InvalidGrantError`) from a token response."""
-        text = _decode_body(response)
-        parsed = _parse_json(text)
+        text, parsed = read_error_body(response, 4 * BODY_LIMIT)
         error = ""
         description = ""
         if isinstance(parsed, Mapping):
@@ -549,7 +467,7 @@ class OAuthError(ProcoreError):
             if isinstance(parsed.get("error_description"), str):
                 description = parsed["error_description"]
         if not description:
-            description = _message_from(parsed, text, response.reason or "")
+            description = message_from(parsed, text, response.reason or "")
         klass = InvalidGrantError if error == "invalid_grant" else OAuthError
         return klass(
             error=error or f"http_{response.status_code}",

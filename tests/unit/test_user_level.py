@@ -240,7 +240,7 @@ def test_a_wrong_or_missing_state_is_refused_without_a_token_request(
 def test_state_is_compared_with_compare_digest(
     auth: UserLevelAuth, fake: FakeOAuth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import procore_dc.auth.user_level as module
+    import procore_dc.auth._authorization_code as module
 
     calls: list[tuple[bytes, bytes]] = []
     real = module.hmac.compare_digest
