@@ -14,14 +14,12 @@ from typing import Any, Optional
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from procore_dc.testing import _uploads, _webhooks
 from procore_dc.testing._data import (
     MANPOWER_STATUSES,
     OBSERVATION_STATUSES,
     Partition,
     SandboxData,
     Table,
-    iso,
     iso_date,
 )
 from procore_dc.testing._rest import (
@@ -36,6 +34,7 @@ from procore_dc.testing._rest import (
     parse_filters,
     unprocessable,
 )
+from procore_dc.testing.api import uploads, webhooks
 
 __all__ = ["build_map"]
 
@@ -44,13 +43,13 @@ SYNC_LIMIT = 1000  # procore-api.md 2.3: sync endpoints take at most 1000 items
 
 
 def _now(ctx: Ctx) -> str:
-    return iso(ctx.sandbox.clock.now())
+    return ctx.world.now()
 
 
 def _person_of(ctx: Ctx) -> Record:
     """The acting user as an embedded person ref (the app's name for a DMSA)."""
     if ctx.token.user_id is not None:
-        user = ctx.sandbox.data.users.get(ctx.token.user_id)
+        user = ctx.world.data.users.get(ctx.token.user_id)
         if user is not None:
             return {"id": user["id"], "login": user["email_address"], "name": user["name"]}
     return {"id": _service_user_id(ctx), "login": _service_login(ctx), "name": ctx.token.app.name}
@@ -66,7 +65,7 @@ def _service_login(ctx: Ctx) -> str:
 
 
 def _emit(ctx: Ctx, resource: str, event: str, rid: int, company: int, project: Any) -> None:
-    ctx.sandbox.webhooks.emit(
+    ctx.world.events.emit(
         resource_name=resource,
         event_type=event,
         resource_id=rid,
@@ -119,7 +118,7 @@ def companies(ctx: Ctx) -> Response:
         # Any company where the app is installed will do for the header; the answer lists
         # every one of them (DESIGN.md, procore-api.md 2.2 and 2.7).
         ctx.company()
-    data = ctx.sandbox.data
+    data = ctx.world.data
     visible = set(ctx.visible_companies())
     home = None
     if ctx.token.user_id is not None:
@@ -170,7 +169,7 @@ def _project_rows(ctx: Ctx, company_id: int) -> list[Record]:
     permitted = ctx.visible_projects(company_id)
     rows = [
         p
-        for p in ctx.sandbox.data.projects.of(company_id)
+        for p in ctx.world.data.projects.of(company_id)
         if permitted is None or p["id"] in permitted
     ]
     filters = parse_filters(ctx.request)
@@ -206,7 +205,7 @@ def company_projects(ctx: Ctx, company_id: int) -> Response:
 
 def _visible_project(ctx: Ctx, project_id: int, level: str) -> Record:
     ctx.need("company", "home", level)
-    project = ctx.sandbox.data.projects.get(project_id)
+    project = ctx.world.data.projects.get(project_id)
     header = ctx.require_company_header()
     ctx.company(header)
     if project is None or project["company"]["id"] != header:
@@ -223,7 +222,7 @@ def project_show(ctx: Ctx, id: int) -> Response:
 
 
 def _new_project(ctx: Ctx, company: Record, fields: Mapping[str, Any]) -> Record:
-    data: SandboxData = ctx.sandbox.data
+    data: SandboxData = ctx.world.data
     now = _now(ctx)
 
     def build(rid: int) -> Record:
@@ -266,7 +265,7 @@ def project_update(ctx: Ctx, id: int) -> Response:
     fields = ctx.wrapped("project")
     _update(project, fields)
     project["updated_at"] = _now(ctx)
-    ctx.sandbox.data.projects.of(project["company"]["id"]).replace(project)
+    ctx.world.data.projects.of(project["company"]["id"]).replace(project)
     _emit(ctx, "Projects", "update", id, project["company"]["id"], id)
     return json_response(project)
 
@@ -325,7 +324,7 @@ def projects_sync(ctx: Ctx) -> Response:
     company = ctx.in_company(ctx.int_param("company_id"), "home", "standard")
     return _sync(
         ctx,
-        ctx.sandbox.data.projects.of(company["id"]),
+        ctx.world.data.projects.of(company["id"]),
         ctx.body().get("updates"),
         lambda item: _new_project(ctx, company, item),
         ("name",),
@@ -354,7 +353,7 @@ def _search(rows: list[Record], term: Optional[str], *keys: str) -> list[Record]
 
 def users_list(ctx: Ctx, company_id: int, version: str = "v1.0") -> Response:
     company = ctx.in_company(company_id, "directory", "readonly")
-    partition = ctx.sandbox.data.users.of(company["id"])
+    partition = ctx.world.data.users.of(company["id"])
     filters = parse_filters(ctx.request)
     if not filters and "sort" not in ctx.request.args:
         return paginate(ctx, partition)
@@ -373,11 +372,11 @@ def _company_record(ctx: Ctx, table: Table, company_id: int, rid: int, level: st
 
 
 def user_show(ctx: Ctx, company_id: int, id: int, version: str = "v1.0") -> Response:
-    return json_response(_company_record(ctx, ctx.sandbox.data.users, company_id, id, "readonly"))
+    return json_response(_company_record(ctx, ctx.world.data.users, company_id, id, "readonly"))
 
 
 def _new_user(ctx: Ctx, company: Record, fields: Mapping[str, Any]) -> Record:
-    data = ctx.sandbox.data
+    data = ctx.world.data
     now = _now(ctx)
     template = data.users.of(company["id"])[0] if len(data.users.of(company["id"])) else {}
 
@@ -413,7 +412,7 @@ def user_create(ctx: Ctx, company_id: int, version: str = "v1.0") -> Response:
 
 
 def user_update(ctx: Ctx, company_id: int, id: int, version: str = "v1.0") -> Response:
-    data = ctx.sandbox.data
+    data = ctx.world.data
     record = _company_record(ctx, data.users, company_id, id, "standard")
     _update(record, ctx.wrapped("user"))
     record["name"] = f"{record.get('first_name') or ''} {record.get('last_name') or ''}".strip()
@@ -427,7 +426,7 @@ def users_sync(ctx: Ctx, company_id: int, version: str = "v1.0") -> Response:
     company = ctx.in_company(company_id, "directory", "standard")
     return _sync(
         ctx,
-        ctx.sandbox.data.users.of(company["id"]),
+        ctx.world.data.users.of(company["id"]),
         ctx.body().get("updates"),
         lambda item: _new_user(ctx, company, item),
         ("last_name", "email_address"),
@@ -446,7 +445,7 @@ _VENDOR_FILTERS: Mapping[str, Callable[[Record], Any]] = {
 
 def vendors_list(ctx: Ctx) -> Response:
     company = ctx.in_company(ctx.int_param("company_id"), "directory", "readonly")
-    partition = ctx.sandbox.data.vendors.of(company["id"])
+    partition = ctx.world.data.vendors.of(company["id"])
     filters = parse_filters(ctx.request)
     rows = apply_filters(partition, filters, _VENDOR_FILTERS)
     rows = _search(rows, _first(filters.get("search")), "name", "trade_name")
@@ -456,11 +455,11 @@ def vendors_list(ctx: Ctx) -> Response:
 def vendor_show(ctx: Ctx, id: int) -> Response:
     company_id = ctx.int_param("company_id")
     assert company_id is not None
-    return json_response(_company_record(ctx, ctx.sandbox.data.vendors, company_id, id, "readonly"))
+    return json_response(_company_record(ctx, ctx.world.data.vendors, company_id, id, "readonly"))
 
 
 def _new_vendor(ctx: Ctx, company: Record, fields: Mapping[str, Any]) -> Record:
-    data = ctx.sandbox.data
+    data = ctx.world.data
     now = _now(ctx)
     template = data.vendors.of(company["id"])[0] if len(data.vendors.of(company["id"])) else {}
 
@@ -491,7 +490,7 @@ def vendor_create(ctx: Ctx) -> Response:
 def vendor_update(ctx: Ctx, id: int) -> Response:
     company_id = ctx.int_param("company_id")
     assert company_id is not None
-    data = ctx.sandbox.data
+    data = ctx.world.data
     record = _company_record(ctx, data.vendors, company_id, id, "standard")
     _update(record, ctx.wrapped("vendor"))
     record["updated_at"] = _now(ctx)
@@ -504,7 +503,7 @@ def vendors_sync(ctx: Ctx) -> Response:
     company = ctx.in_company(ctx.int_param("company_id"), "directory", "standard")
     return _sync(
         ctx,
-        ctx.sandbox.data.vendors.of(company["id"]),
+        ctx.world.data.vendors.of(company["id"]),
         ctx.body().get("updates"),
         lambda item: _new_vendor(ctx, company, item),
         ("name",),
@@ -579,7 +578,7 @@ def rfis_list(ctx: Ctx, project_id: int) -> Response:
     return _project_list(
         ctx,
         project_id,
-        ctx.sandbox.data.rfis,
+        ctx.world.data.rfis,
         "rfi",
         _RFI_FILTERS,
         ("subject", "number"),
@@ -588,7 +587,7 @@ def rfis_list(ctx: Ctx, project_id: int) -> Response:
 
 
 def rfi_show(ctx: Ctx, project_id: int, id: int) -> Response:
-    _, record = _project_record(ctx, project_id, ctx.sandbox.data.rfis, "rfi", id, "readonly")
+    _, record = _project_record(ctx, project_id, ctx.world.data.rfis, "rfi", id, "readonly")
     return json_response(record)
 
 
@@ -610,7 +609,7 @@ def _company_member(
 def _user_ref(
     ctx: Ctx, company_id: int, user_id: Any, field_name: str = "assignee_id"
 ) -> Optional[Record]:
-    user = _company_member(ctx, ctx.sandbox.data.users, company_id, user_id, field_name, "user")
+    user = _company_member(ctx, ctx.world.data.users, company_id, user_id, field_name, "user")
     if user is None:
         return None
     return {"id": user["id"], "login": user["email_address"], "name": user["name"]}
@@ -636,7 +635,7 @@ def rfi_create(ctx: Ctx, project_id: int) -> Response:
     assignees = [a for a in (_user_ref(ctx, company_id, i) for i in raw_ids or ()) if a]
     assignee = assignees[0] if assignees else None
     manager = _user_ref(ctx, company_id, fields["rfi_manager_id"], "rfi_manager_id")
-    partition = ctx.sandbox.data.rfis.of(project["id"])
+    partition = ctx.world.data.rfis.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     draft = bool(fields.get("draft"))
 
@@ -700,7 +699,7 @@ _RFI_KEYS = (
 
 
 def rfi_update(ctx: Ctx, project_id: int, id: int) -> Response:
-    project, record = _project_record(ctx, project_id, ctx.sandbox.data.rfis, "rfi", id, "standard")
+    project, record = _project_record(ctx, project_id, ctx.world.data.rfis, "rfi", id, "standard")
     fields = dict(ctx.wrapped("rfi"))
     company_id = project["company"]["id"]
     if "assignee_ids" in fields or "assignee_id" in fields:
@@ -722,7 +721,7 @@ def rfi_update(ctx: Ctx, project_id: int, id: int) -> Response:
         if record["status"] == "closed":
             record["time_resolved"] = _now(ctx)
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.rfis.of(project["id"]).replace(record)
+    ctx.world.data.rfis.of(project["id"]).replace(record)
     _emit(ctx, "RFIs", "update", id, company_id, project["id"])
     return json_response(record)
 
@@ -741,13 +740,13 @@ _SUBMITTAL_FILTERS: Mapping[str, Callable[[Record], Any]] = {
 
 def submittals_list(ctx: Ctx, project_id: int, version: str = "v1.1") -> Response:
     return _project_list(
-        ctx, project_id, ctx.sandbox.data.submittals, "submittals", _SUBMITTAL_FILTERS, ("title",)
+        ctx, project_id, ctx.world.data.submittals, "submittals", _SUBMITTAL_FILTERS, ("title",)
     )
 
 
 def submittal_show(ctx: Ctx, project_id: int, id: int, version: str = "v1.1") -> Response:
     _, record = _project_record(
-        ctx, project_id, ctx.sandbox.data.submittals, "submittals", id, "readonly"
+        ctx, project_id, ctx.world.data.submittals, "submittals", id, "readonly"
     )
     return json_response(record)
 
@@ -756,7 +755,7 @@ def submittal_create(ctx: Ctx, project_id: int, version: str = "v1.1") -> Respon
     project = ctx.in_project(project_id, "submittals", "standard")
     fields = ctx.wrapped("submittal")
     _require(fields, "title")
-    partition = ctx.sandbox.data.submittals.of(project["id"])
+    partition = ctx.world.data.submittals.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     template = partition[0] if len(partition) else {}
 
@@ -792,11 +791,11 @@ def submittal_create(ctx: Ctx, project_id: int, version: str = "v1.1") -> Respon
 
 def submittal_update(ctx: Ctx, project_id: int, id: int, version: str = "v1.1") -> Response:
     project, record = _project_record(
-        ctx, project_id, ctx.sandbox.data.submittals, "submittals", id, "standard"
+        ctx, project_id, ctx.world.data.submittals, "submittals", id, "standard"
     )
     _update(record, ctx.wrapped("submittal"))
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.submittals.of(project["id"]).replace(record)
+    ctx.world.data.submittals.of(project["id"]).replace(record)
     _emit(ctx, "Submittals", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
@@ -831,7 +830,7 @@ def observations_list(ctx: Ctx) -> Response:
     return _project_list(
         ctx,
         ctx.int_param("project_id"),
-        ctx.sandbox.data.observations,
+        ctx.world.data.observations,
         "observations",
         _OBSERVATION_FILTERS,
         ("name", "description"),
@@ -843,7 +842,7 @@ def observation_show(ctx: Ctx, id: int) -> Response:
     _, record = _project_record(
         ctx,
         ctx.int_param("project_id"),
-        ctx.sandbox.data.observations,
+        ctx.world.data.observations,
         "observations",
         id,
         "readonly",
@@ -855,7 +854,7 @@ def observation_create(ctx: Ctx) -> Response:
     project = ctx.in_project(ctx.int_param("project_id"), "observations", "standard")
     fields = ctx.wrapped("observation")
     _require(fields, "name", "type_id")  # Procore's spec (Observation) requires both
-    partition = ctx.sandbox.data.observations.of(project["id"])
+    partition = ctx.world.data.observations.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     template = partition[0] if len(partition) else {}
 
@@ -884,14 +883,14 @@ def observation_update(ctx: Ctx, id: int) -> Response:
     project, record = _project_record(
         ctx,
         ctx.int_param("project_id"),
-        ctx.sandbox.data.observations,
+        ctx.world.data.observations,
         "observations",
         id,
         "standard",
     )
     _update(record, ctx.wrapped("observation"))
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.observations.of(project["id"]).replace(record)
+    ctx.world.data.observations.of(project["id"]).replace(record)
     _emit(ctx, "Observation Items", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
@@ -908,7 +907,7 @@ def _delete_project_record(
 
 def observation_delete(ctx: Ctx, project_id: int, id: int) -> Response:
     return _delete_project_record(
-        ctx, project_id, id, ctx.sandbox.data.observations, "observations", "Observation Items"
+        ctx, project_id, id, ctx.world.data.observations, "observations", "Observation Items"
     )
 
 
@@ -916,7 +915,7 @@ def observation_delete(ctx: Ctx, project_id: int, id: int) -> Response:
 
 
 def _folder_view(ctx: Ctx, project_id: int, folder: Record) -> Record:
-    data = ctx.sandbox.data
+    data = ctx.world.data
     args = ctx.request.args
     children = [f for f in data.folders.of(project_id) if f["parent_id"] == folder["id"]]
     files = [f for f in data.files.of(project_id) if f["parent_id"] == folder["id"]]
@@ -933,19 +932,19 @@ def _folder_view(ctx: Ctx, project_id: int, folder: Record) -> Record:
 
 def folders_root(ctx: Ctx) -> Response:
     project = ctx.in_project(ctx.int_param("project_id"), "documents", "readonly")
-    root = ctx.sandbox.data.folders.of(project["id"])[0]
+    root = ctx.world.data.folders.of(project["id"])[0]
     return json_response(_folder_view(ctx, project["id"], root))
 
 
 def folder_show(ctx: Ctx, id: int) -> Response:
     project, folder = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.folders, "documents", id, "readonly"
+        ctx, ctx.int_param("project_id"), ctx.world.data.folders, "documents", id, "readonly"
     )
     return json_response(_folder_view(ctx, project["id"], folder))
 
 
 def _parent_folder(ctx: Ctx, project_id: int, parent_id: Any) -> Record:
-    folders = ctx.sandbox.data.folders.of(project_id)
+    folders = ctx.world.data.folders.of(project_id)
     parent = folders[0] if parent_id is None else folders.get(_record_id(parent_id))
     if parent is None:
         raise unprocessable({"parent_id": ["is not a folder of this project"]})
@@ -957,7 +956,7 @@ def folder_create(ctx: Ctx) -> Response:
     fields = ctx.wrapped("folder")
     _require(fields, "name")
     parent = _parent_folder(ctx, project["id"], fields.get("parent_id"))
-    partition = ctx.sandbox.data.folders.of(project["id"])
+    partition = ctx.world.data.folders.of(project["id"])
     template = partition[0]
     now = _now(ctx)
 
@@ -981,30 +980,30 @@ def folder_create(ctx: Ctx) -> Response:
 
 def folder_update(ctx: Ctx, id: int) -> Response:
     project, folder = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.folders, "documents", id, "standard"
+        ctx, ctx.int_param("project_id"), ctx.world.data.folders, "documents", id, "standard"
     )
     fields = ctx.wrapped("folder")
     _update(folder, fields, {"name", "parent_id", "private", "custom_fields"})
     folder["updated_at"] = _now(ctx)
-    ctx.sandbox.data.folders.of(project["id"]).replace(folder)
+    ctx.world.data.folders.of(project["id"]).replace(folder)
     _emit(ctx, "Project Folders", "update", id, project["company"]["id"], project["id"])
     return json_response(folder)
 
 
 def folder_delete(ctx: Ctx, id: int) -> Response:
     project, folder = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.folders, "documents", id, "standard"
+        ctx, ctx.int_param("project_id"), ctx.world.data.folders, "documents", id, "standard"
     )
     if folder["parent_id"] is None:
         raise unprocessable({"base": ["the root folder cannot be deleted"]})
-    ctx.sandbox.data.folders.of(project["id"]).delete(id)
+    ctx.world.data.folders.of(project["id"]).delete(id)
     _emit(ctx, "Project Folders", "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
 
 
 def file_show(ctx: Ctx, id: int) -> Response:
     _, record = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", id, "readonly"
+        ctx, ctx.int_param("project_id"), ctx.world.data.files, "documents", id, "readonly"
     )
     if ctx.request.args.get("show_latest_version_only") == "true":
         record["file_versions"] = record["file_versions"][-1:]
@@ -1020,16 +1019,14 @@ def file_create(ctx: Ctx) -> Response:
     blob = None
     if fields.get("upload_uuid"):
         # The upload must be finished and belong to the same caller (procore-api.md 3.12).
-        blob = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        blob = ctx.world.uploads.consume(ctx.caller, str(fields["upload_uuid"]))
         size = blob.size
-    partition = ctx.sandbox.data.files.of(project["id"])
+    partition = ctx.world.data.files.of(project["id"])
     now, creator = _now(ctx), _person_of(ctx)
     name = str(fields["name"])
 
     def build(rid: int) -> Record:
-        version = ctx.sandbox.data.file_version(
-            rid, 1, name, size, ctx.sandbox.clock.now(), creator
-        )
+        version = ctx.world.data.file_version(rid, 1, name, size, ctx.world.clock.now(), creator)
         return {
             "id": rid,
             "name": name,
@@ -1052,31 +1049,31 @@ def file_create(ctx: Ctx) -> Response:
 
     record = partition.create(build)
     if blob is not None:
-        ctx.sandbox.uploads.keep(record["file_versions"][0]["id"], blob)
+        ctx.world.uploads.keep(record["file_versions"][0]["id"], blob)
     _emit(ctx, "Project Files", "create", record["id"], project["company"]["id"], project["id"])
     return json_response(record, 201)
 
 
 def file_update(ctx: Ctx, id: int) -> Response:
     project, record = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", id, "standard"
+        ctx, ctx.int_param("project_id"), ctx.world.data.files, "documents", id, "standard"
     )
     fields = ctx.wrapped("file")
     if "parent_id" in fields:
         _parent_folder(ctx, project["id"], fields["parent_id"])
     _update(record, fields, {"name", "parent_id", "description", "private", "custom_fields"})
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.files.of(project["id"]).replace(record)
+    ctx.world.data.files.of(project["id"]).replace(record)
     _emit(ctx, "Project Files", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
 
 def file_delete(ctx: Ctx, id: int) -> Response:
     project, record = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", id, "standard"
+        ctx, ctx.int_param("project_id"), ctx.world.data.files, "documents", id, "standard"
     )
-    ctx.sandbox.data.files.of(project["id"]).delete(id)
-    ctx.sandbox.uploads.forget(int(v["id"]) for v in record["file_versions"])
+    ctx.world.data.files.of(project["id"]).delete(id)
+    ctx.world.uploads.forget(int(v["id"]) for v in record["file_versions"])
     _emit(ctx, "Project Files", "delete", id, project["company"]["id"], project["id"])
     return Response(status=204)
 
@@ -1085,25 +1082,25 @@ def file_version_create(ctx: Ctx) -> Response:
     file_id = ctx.int_param("file_id")
     assert file_id is not None
     project, record = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", file_id, "standard"
+        ctx, ctx.int_param("project_id"), ctx.world.data.files, "documents", file_id, "standard"
     )
     fields = ctx.wrapped("file_version")
     size = record["size"]
     blob = None
     if fields.get("upload_uuid"):
-        blob = ctx.sandbox.uploads.consume(ctx, str(fields["upload_uuid"]))
+        blob = ctx.world.uploads.consume(ctx.caller, str(fields["upload_uuid"]))
         size = blob.size
     number = len(record["file_versions"]) + 1
-    version = ctx.sandbox.data.file_version(
-        file_id, number, record["name"], size, ctx.sandbox.clock.now(), _person_of(ctx)
+    version = ctx.world.data.file_version(
+        file_id, number, record["name"], size, ctx.world.clock.now(), _person_of(ctx)
     )
     if blob is not None:
-        ctx.sandbox.uploads.keep(version["id"], blob)
+        ctx.world.uploads.keep(version["id"], blob)
     version["notes"] = fields.get("notes")
     record["file_versions"].append(version)
     record["size"] = size
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.files.of(project["id"]).replace(record)
+    ctx.world.data.files.of(project["id"]).replace(record)
     _emit(ctx, "Project File Versions", "create", version["id"], *_ids(project))
     _emit(ctx, "Project Files", "update", file_id, *_ids(project))
     return json_response(version, 201)
@@ -1116,7 +1113,7 @@ def _ids(project: Record) -> tuple[int, int]:
 def file_version_show(ctx: Ctx, id: int) -> Response:
     file_id, number = divmod(id, 100)
     _, record = _project_record(
-        ctx, ctx.int_param("project_id"), ctx.sandbox.data.files, "documents", file_id, "readonly"
+        ctx, ctx.int_param("project_id"), ctx.world.data.files, "documents", file_id, "readonly"
     )
     for version in record["file_versions"]:
         if version["number"] == number:
@@ -1146,13 +1143,11 @@ def manpower_list(ctx: Ctx, project_id: int) -> Response:
         start = end = log_date
     elif not start and not end:
         # Without date parameters only today's logs are returned (procore-api.md 2.6).
-        start = end = iso_date(ctx.sandbox.clock.now())
+        start = end = iso_date(ctx.world.clock.now())
     start, end = start or "0000-01-01", end or "9999-12-31"
     filters = parse_filters(ctx.request)
     status = (filters.pop("status", None) or ["all"])[0]
-    rows = [
-        r for r in ctx.sandbox.data.manpower_logs.of(project["id"]) if start <= r["date"] <= end
-    ]
+    rows = [r for r in ctx.world.data.manpower_logs.of(project["id"]) if start <= r["date"] <= end]
     if status in MANPOWER_STATUSES:
         rows = [r for r in rows if r["status"] == status]
     vendors = filters.pop("vendor_id", None)
@@ -1163,7 +1158,7 @@ def manpower_list(ctx: Ctx, project_id: int) -> Response:
 
 def manpower_show(ctx: Ctx, project_id: int, id: int) -> Response:
     _, record = _project_record(
-        ctx, project_id, ctx.sandbox.data.manpower_logs, "daily_log", id, "readonly"
+        ctx, project_id, ctx.world.data.manpower_logs, "daily_log", id, "readonly"
     )
     return json_response(record)
 
@@ -1175,9 +1170,9 @@ def manpower_create(ctx: Ctx, project_id: int) -> Response:
     # dropped like any unknown parameter (spec: ...ManpowerLogsPostRequestManpowerLog).
     fields.pop("vendor_id", None)
     vendor = _vendor_ref(ctx, project["company"]["id"], fields.pop("contact_id", None))
-    partition = ctx.sandbox.data.manpower_logs.of(project["id"])
+    partition = ctx.world.data.manpower_logs.of(project["id"])
     now = _now(ctx)
-    day = str(fields.pop("date", None) or iso_date(ctx.sandbox.clock.now()))
+    day = str(fields.pop("date", None) or iso_date(ctx.world.clock.now()))
     template = partition[0] if len(partition) else {}
 
     def build(rid: int) -> Record:
@@ -1209,7 +1204,7 @@ def manpower_create(ctx: Ctx, project_id: int) -> Response:
 
 
 def _vendor_ref(ctx: Ctx, company_id: int, contact_id: Any) -> Optional[Record]:
-    vendors = ctx.sandbox.data.vendors
+    vendors = ctx.world.data.vendors
     vendor = _company_member(ctx, vendors, company_id, contact_id, "contact_id", "vendor")
     return None if vendor is None else {"id": vendor["id"], "name": vendor["name"]}
 
@@ -1226,7 +1221,7 @@ def _man_hours(record: Record) -> None:
 
 def manpower_update(ctx: Ctx, project_id: int, id: int) -> Response:
     project, record = _project_record(
-        ctx, project_id, ctx.sandbox.data.manpower_logs, "daily_log", id, "standard"
+        ctx, project_id, ctx.world.data.manpower_logs, "daily_log", id, "standard"
     )
     fields = dict(ctx.wrapped("manpower_log"))
     fields.pop("vendor_id", None)  # not a Procore field: the vendor is contact_id
@@ -1235,14 +1230,14 @@ def manpower_update(ctx: Ctx, project_id: int, id: int) -> Response:
     _update(record, fields)
     _man_hours(record)
     record["updated_at"] = _now(ctx)
-    ctx.sandbox.data.manpower_logs.of(project["id"]).replace(record)
+    ctx.world.data.manpower_logs.of(project["id"]).replace(record)
     _emit(ctx, "Manpower Logs", "update", id, project["company"]["id"], project["id"])
     return json_response(record)
 
 
 def manpower_delete(ctx: Ctx, project_id: int, id: int) -> Response:
     return _delete_project_record(
-        ctx, project_id, id, ctx.sandbox.data.manpower_logs, "daily_log", "Manpower Logs"
+        ctx, project_id, id, ctx.world.data.manpower_logs, "daily_log", "Manpower Logs"
     )
 
 
@@ -1326,7 +1321,7 @@ def build_map() -> Map:
             _r(f"{base}/<int:id>", submittal_show, "GET", version=version),
             _r(f"{base}/<int:id>", submittal_update, "PATCH", version=version),
         ]
-    rules += _uploads.rules()
-    rules += _webhooks.rules()
+    rules += uploads.rules()
+    rules += webhooks.rules()
     # Procore's paths are exact: no trailing-slash redirects, no merging of slashes.
     return Map(rules, strict_slashes=False, merge_slashes=False, redirect_defaults=False)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Optional, Union
 from urllib.parse import parse_qs
 
-import attrs
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
@@ -22,10 +20,11 @@ from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.operation_permissions import company_tools, project_tools
 from procore_dc.permissions import PermissionLevel
-from procore_dc.testing import _api, _files, _uploads, _webhooks
+from procore_dc.testing import _api, _filehost
 from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
 from procore_dc.testing._engine import GenericEngine, route_table
+from procore_dc.testing._engine._store import Records
 from procore_dc.testing._errors import shape_error
 from procore_dc.testing._faults import Faults
 from procore_dc.testing._oauth import (
@@ -37,8 +36,13 @@ from procore_dc.testing._oauth import (
     _AllProjects,
 )
 from procore_dc.testing._ratelimit import RateLimiter, RateLimits
+from procore_dc.testing._requestlog import RequestLog, RequestRecord
 from procore_dc.testing._rest import Ctx, HTTPError, json_response
 from procore_dc.testing._server import Listener, ListenerGroup, Outcome
+from procore_dc.testing._storage import StorageHost
+from procore_dc.testing._uploads import UploadStore
+from procore_dc.testing._webhooks import WebhookDispatcher
+from procore_dc.testing._world import World
 
 __all__ = ["SERVED_TOOLS", "FakeProcore", "RequestRecord"]
 
@@ -56,45 +60,6 @@ _HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
 # written out here; a test keeps the two equal).
 CLI_REDIRECT_URI = "http://localhost:8765/callback"
 _DEFAULT = object()
-
-
-@attrs.define(eq=False)
-class RequestRecord:
-    """One request the sandbox received, in ``sandbox.requests``.
-
-    :ivar role: which listener got it: ``"api"``, ``"login"``, ``"files"`` (Procore's file
-        host) or ``"storage"`` (presigned S3)
-    :ivar query: the query parameters, each a list of values
-    :ivar headers: the request headers (case-insensitive ``get``)
-    :ivar body: the request body; empty for the storage host, whose bytes (uploads) the
-        sandbox keeps once, with the upload
-    :ivar status: the status answered, ``None`` when the connection was dropped
-    :ivar token_kind: ``"dmsa"``, ``"user"`` or ``None`` (no valid bearer token)
-    :ivar scope: ``"company"``/``"project"`` of the tool the endpoint needs, or ``None``
-    :ivar tool: the tool key the endpoint needs (``None``: no tool, e.g. ``/me``)
-    :ivar level: ``"readonly"`` or ``"standard"``
-    :ivar fault: the kind of fault injected into it, if any
-    """
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: Headers = attrs.field(repr=False)
-    body: bytes = attrs.field(repr=False)
-    role: str
-    time: float
-    request_id: str
-    status: Optional[int] = None
-    token_kind: Optional[str] = None
-    client_id: Optional[str] = attrs.field(default=None, repr=False)
-    user_id: Optional[int] = None
-    company_id: Optional[int] = None
-    project_id: Optional[int] = None
-    scope: Optional[str] = None
-    tool: Optional[str] = None
-    level: Optional[str] = None
-    fault: Optional[str] = None
-    response_headers: Headers = attrs.field(factory=Headers, repr=False)
 
 
 class FakeProcore:
@@ -165,24 +130,35 @@ class FakeProcore:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible faults, not security
         #: The fault injector.
         self.faults = Faults(self.rng.random)
-        self.oauth = OAuthState(self, expires_in)
+        #: The user ``/oauth/authorize`` approves as (default: the first company's admin).
+        self.signed_in_user: Optional[int] = self.default_user_id
+        self.oauth = OAuthState(
+            self.clock,
+            self.data,
+            lambda: self.signed_in_user,
+            lambda: self.interactive,
+            expires_in,
+        )
         self.limiter = RateLimiter()
-        self.uploads = _uploads.UploadStore(self)
-        self.webhooks = _webhooks.WebhookDispatcher(self)
-        self._log: list[RequestRecord] = []
-        self._log_lock = threading.Lock()
+        self.uploads = UploadStore(self.clock, lambda: self.storage_url)
+        self.webhooks = WebhookDispatcher(self.clock)
+        #: All a request handler may touch: records, clock, events, uploads.
+        self.world = World(
+            data=self.data,
+            clock=self.clock,
+            seed=seed,
+            events=self.webhooks,
+            uploads=self.uploads,
+            records=Records(seed),
+        )
+        self._storage = StorageHost(self.uploads, self.data, seed, lambda: self.storage_url)
+        self._log = RequestLog()
         self._listeners: dict[str, Listener] = {}
         self._group: Optional[ListenerGroup] = None
         self._api_map, self._login_map = _maps()
         #: Every catalogue operation no hand-written route serves, shaped by Procore's spec.
-        self.generic = GenericEngine(self.data, self.clock.now, seed)
+        self.generic = GenericEngine(self.world)
         companies = self.data.companies
-        #: The user ``/oauth/authorize`` approves as (default: the first company's admin).
-        self.signed_in_user: Optional[int] = (
-            self.data.users.of(companies[0]["id"]).id_for(0)
-            if len(companies) and self.data.sizes["users"]
-            else None
-        )
         #: A ready-made DMSA app with standard on every served tool, installed in the first
         #: company with every project that exists at start permitted (not later ones: see
         #: :meth:`permit`). Its redirect URIs are ``http://localhost``, ``procore-dc login``'s
@@ -411,8 +387,7 @@ class FakeProcore:
 
     def revoke_token(self, token: str) -> None:
         """Revoke an access or refresh token (and its pair), as ``/oauth/revoke`` does."""
-        with self.oauth.lock:
-            record = self.oauth._access.get(token) or self.oauth._refresh.get(token)
+        record = self.oauth.find(token)
         if record is not None:
             self.oauth.revoke_record(record)
 
@@ -428,13 +403,11 @@ class FakeProcore:
     @property
     def requests(self) -> list[RequestRecord]:
         """A snapshot of the request log, oldest first."""
-        with self._log_lock:
-            return list(self._log)
+        return self._log.snapshot()
 
     def clear_requests(self) -> None:
         """Empty the request log (and so :meth:`required_permissions`)."""
-        with self._log_lock:
-            self._log.clear()
+        self._log.clear()
 
     def required_permissions(self, *, include_denied: bool = False) -> dict[str, dict[str, str]]:
         """The smallest permission block covering every request logged so far.
@@ -504,17 +477,18 @@ class FakeProcore:
             outcome.response = response
             return outcome
         finally:
-            with self._log_lock:
-                self._log.append(record)
+            self._log.append(record)
 
     def _answer(self, request: Request, role: str, record: RequestRecord) -> Response:
         try:
             if role == "login":
                 return self._answer_login(request)
             if role == "storage":
-                return self.uploads.storage(request)
+                return self._storage.serve(request)
             if role == "files":
-                return _files.serve(self, request, record)
+                return _filehost.serve(
+                    self.world, self.oauth.lookup, self.storage_url, request, record
+                )
             return self._answer_api(request, record)
         except HTTPError as exc:
             response = json_response(exc.body, exc.status)
@@ -598,7 +572,7 @@ class FakeProcore:
             )
             response.headers.update(extra)
             return response
-        ctx = Ctx(self, request, token, record, header_company)
+        ctx = Ctx(self.world, request, token, record, header_company)
         needs_header = (
             token.kind == "dmsa"
             or request.path not in _HEADER_OPTIONAL

@@ -1,0 +1,1 @@
+"""The API host's routes, one module per Procore tool, each exporting ``rules()``."""
