@@ -20,7 +20,7 @@ from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.operation_permissions import company_tools, project_tools
 from procore_dc.permissions import PermissionLevel
-from procore_dc.testing import _api, _filehost
+from procore_dc.testing import _filehost, api
 from procore_dc.testing._clock import SandboxClock
 from procore_dc.testing._data import SandboxData
 from procore_dc.testing._engine import GenericEngine, route_table
@@ -528,7 +528,7 @@ class FakeProcore:
             if generic is None:
                 return _route_error(exc)
             endpoint, args = generic
-        if endpoint is _api.oauth_token:
+        if endpoint is api.oauth_token:
             # The token endpoint answers on the API host too, credentials in Basic or the body.
             response: Response = self.oauth.token(request)
             return response
@@ -623,7 +623,7 @@ def _maps() -> tuple[Map, Map]:
                 _rule("/oauth/revoke", "revoke", ("POST",)),
             ]
         )
-        _MAPS = (_api.build_map(), login)
+        _MAPS = (api.build_map(), login)
     return _MAPS
 
 

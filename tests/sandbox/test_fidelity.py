@@ -317,7 +317,7 @@ def _shape(path: str) -> str:
 
 def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
     from procore_dc._catalog import load_catalog
-    from procore_dc.testing import _api
+    from procore_dc.testing import api as _api
 
     catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
     served = set()

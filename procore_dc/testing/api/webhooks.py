@@ -194,30 +194,31 @@ def triggers_list(ctx: Ctx, hook_id: int) -> Response:
     return json_response(list(_hook(ctx, hook_id, "readonly").triggers.values()))
 
 
+def _bulk(ctx: Ctx, hook_id: int) -> tuple[Hook, list[Any]]:
+    """The hook a bulk trigger request names and its ``triggers`` list."""
+    hook = _hook(ctx, hook_id, "standard")
+    items = ctx.body().get("triggers")
+    if not isinstance(items, list):
+        raise unprocessable({"triggers": ["must be a list"]})
+    return hook, items
+
+
 def trigger_create(ctx: Ctx, hook_id: int) -> Response:
     hook = _hook(ctx, hook_id, "standard")
     # "The body must include api_version and a trigger object" (DOC plan_your_app/
     # webhooks_api.md; the spec's CompanyTrigger/ProjectTrigger mark it required).
     if major_version(ctx.body().get("api_version") or "none") is None:
         raise unprocessable({"api_version": ["is required: v2, v3 or v4"]})
-    trigger = _trigger(ctx, hook, ctx.body().get("trigger"))
-    return json_response(trigger, 201)
+    return json_response(_trigger(ctx, hook, ctx.body().get("trigger")), 201)
 
 
 def triggers_bulk_create(ctx: Ctx, hook_id: int) -> Response:
-    hook = _hook(ctx, hook_id, "standard")
-    items = ctx.body().get("triggers")
-    if not isinstance(items, list):
-        raise unprocessable({"triggers": ["must be a list"]})
-    made = [_trigger(ctx, hook, item) for item in items]
-    return json_response(made, 201)
+    hook, items = _bulk(ctx, hook_id)
+    return json_response([_trigger(ctx, hook, item) for item in items], 201)
 
 
 def triggers_bulk_delete(ctx: Ctx, hook_id: int) -> Response:
-    hook = _hook(ctx, hook_id, "standard")
-    items = ctx.body().get("triggers")
-    if not isinstance(items, list):
-        raise unprocessable({"triggers": ["must be a list"]})
+    hook, items = _bulk(ctx, hook_id)
     for item in items:
         trigger_id: Any = item.get("id") if isinstance(item, dict) else item
         try:
