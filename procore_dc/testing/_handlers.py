@@ -14,7 +14,7 @@ from typing import Any, Optional
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from procore_dc.testing._data import Partition, SandboxData, Table
+from procore_dc.testing._data import SandboxData
 from procore_dc.testing._rest import (
     Ctx,
     apply_filters,
@@ -25,6 +25,7 @@ from procore_dc.testing._rest import (
     parse_filters,
     unprocessable,
 )
+from procore_dc.testing._store import Partition, Table
 
 __all__ = [
     "Record",

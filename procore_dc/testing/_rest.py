@@ -16,9 +16,9 @@ from procore_dc.permissions import PermissionLevel
 from procore_dc.testing._reply import HTTPError, json_response, not_found, unprocessable
 
 if TYPE_CHECKING:
-    from procore_dc.testing._data import Partition
     from procore_dc.testing._oauth import PermittedProjects, TokenRecord
     from procore_dc.testing._requestlog import RequestRecord
+    from procore_dc.testing._store import Partition
     from procore_dc.testing._world import World
 
 __all__ = [

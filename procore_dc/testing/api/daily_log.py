@@ -8,9 +8,6 @@ from typing import Any, Optional
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from procore_dc.testing._data import (
-    MANPOWER_STATUSES,
-)
 from procore_dc.testing._handlers import (
     Record,
     apply_changes,
@@ -30,6 +27,7 @@ from procore_dc.testing._rest import (
     parse_filters,
     unprocessable,
 )
+from procore_dc.testing._seed import MANPOWER_STATUSES
 from procore_dc.testing._times import iso_date
 
 __all__ = ["rules"]

@@ -8,9 +8,6 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from procore_dc.testing._data import (
-    OBSERVATION_STATUSES,
-)
 from procore_dc.testing._handlers import (
     Record,
     apply_changes,
@@ -28,6 +25,7 @@ from procore_dc.testing._rest import (
     field,
     json_response,
 )
+from procore_dc.testing._seed import OBSERVATION_STATUSES
 
 __all__ = ["rules"]
 
@@ -92,7 +90,7 @@ def observation_create(ctx: Ctx) -> Response:
         record: Record = {
             **dict.fromkeys(template),
             "id": rid,
-            "number": str(partition.size + partition._created + 1),
+            "number": str(partition.made + 1),
             "status": "initiated",
             "priority": "Medium",
             "personal": False,

@@ -86,7 +86,7 @@ def rfi_create(ctx: Ctx, project_id: int) -> Response:
     draft = bool(fields.get("draft"))
 
     def build(rid: int) -> Record:
-        number = str(partition.size + partition._created + 1)
+        number = str(partition.made + 1)
         status = "draft" if draft else "open"
         return {
             **dict.fromkeys(_RFI_KEYS),

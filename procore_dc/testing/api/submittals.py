@@ -60,7 +60,7 @@ def submittal_create(ctx: Ctx, project_id: int, version: str = "v1.1") -> Respon
     template = partition[0] if len(partition) else {}
 
     def build(rid: int) -> Record:
-        number = str(fields.get("number") or partition.size + partition._created + 1)
+        number = str(fields.get("number") or partition.made + 1)
         record: Record = {
             **dict.fromkeys(template),
             "id": rid,
