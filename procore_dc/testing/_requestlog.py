@@ -8,6 +8,8 @@ from typing import Optional
 import attrs
 from werkzeug.datastructures import Headers
 
+from procore_dc.permissions import PermissionLevel
+
 __all__ = ["RequestLog", "RequestRecord"]
 
 
@@ -69,3 +71,19 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+
+    def required_permissions(self, *, include_denied: bool = False) -> dict[str, dict[str, str]]:
+        """The smallest permission block covering every request logged (403s left out unless
+        ``include_denied``): what ``FakeProcore.required_permissions`` answers."""
+        result: dict[str, dict[str, str]] = {"company": {}, "project": {}}
+        for record in self.snapshot():
+            if record.tool is None or record.scope is None or record.level is None:
+                continue
+            if record.status == 403 and not include_denied:
+                continue
+            current = result[record.scope].get(record.tool)
+            if current is None or not PermissionLevel(current).covers(
+                PermissionLevel(record.level)
+            ):
+                result[record.scope][record.tool] = record.level
+        return result

@@ -344,11 +344,11 @@ def test_item_7_the_other_hosts_serve_oauth_routes_or_listed_non_rest_ones(
     sandbox: FakeProcore,
 ) -> None:
     from procore_dc._catalog import load_catalog
-    from procore_dc.testing import _filehost, _sandbox, _storage
+    from procore_dc.testing import _dispatch, _filehost, _storage
 
     catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
     served = set()
-    maps = [_sandbox._maps()[1], _filehost._MAP, _storage._MAP]
+    maps = [_dispatch._maps()[1], _filehost._MAP, _storage._MAP]
     for routes in maps:
         for rule in routes.iter_rules():
             for method in sorted(rule.methods or ()):
