@@ -13,7 +13,6 @@ from procore_dc.permissions import PermissionLevel
 __all__ = [
     "ALL",
     "OOB_REDIRECT_URI",
-    "AllProjects",
     "PermittedProjects",
     "SandboxApp",
     "TokenRecord",
@@ -23,7 +22,7 @@ __all__ = [
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 
 
-class AllProjects:
+class _AllProjects:
     """Every project of the company, future ones included (``FakeProcore.install(..., ALL)``)."""
 
     def __repr__(self) -> str:
@@ -33,7 +32,7 @@ class AllProjects:
 #: ``install(app, company_id, permitted_projects=ALL)``: every project, including projects
 #: created later. Procore itself never does this ("Future projects requiring DMSA access must
 #: also be manually added", DOC plan_your_app/developer_managed_service_accounts.md).
-ALL = AllProjects()
+ALL = _AllProjects()
 
 
 @attrs.frozen

@@ -35,6 +35,7 @@ __all__ = [
     "company_record",
     "delete_project_record",
     "emit_event",
+    "emit_in_project",
     "first_value",
     "now_iso",
     "parse_record_id",
@@ -88,6 +89,11 @@ def emit_event(ctx: Ctx, resource: str, event: str, rid: int, company: int, proj
         user_id=ctx.token.user_id if ctx.token.user_id is not None else service_user_id(ctx),
         application=ctx.token.app,
     )
+
+
+def emit_in_project(ctx: Ctx, resource: str, event: str, rid: int, project: Record) -> None:
+    """:func:`emit_event` for a record of ``project`` (its company and project ids)."""
+    emit_event(ctx, resource, event, rid, project["company"]["id"], project["id"])
 
 
 def apply_changes(
@@ -291,7 +297,7 @@ def delete_project_record(
     """Delete one record of a project tool (standard needed) and emit its webhook event."""
     project, _ = project_record(ctx, project_id, table, tool, id, "standard")
     table.of(project["id"]).delete(id)
-    emit_event(ctx, resource_name, "delete", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, resource_name, "delete", id, project)
     return Response(status=204)
 
 

@@ -11,9 +11,9 @@ from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.testing._apps import (
     OOB_REDIRECT_URI,
-    AllProjects,
     PermittedProjects,
     SandboxApp,
+    _AllProjects,
     checked_permissions,
 )
 from procore_dc.testing._clock import SandboxClock
@@ -280,7 +280,7 @@ class FakeProcore:
         self,
         app: SandboxApp,
         company_id: int,
-        permitted_projects: Union[Iterable[int], AllProjects, None] = None,
+        permitted_projects: Union[Iterable[int], _AllProjects, None] = None,
     ) -> None:
         """Install ``app`` in a company; a DMSA then sees only its permitted projects.
 
@@ -296,7 +296,7 @@ class FakeProcore:
         if self.data.companies.get(company_id) is None:
             raise ValueError(f"no company {company_id} in this sandbox")
         permitted: Optional[PermittedProjects]
-        if isinstance(permitted_projects, AllProjects):
+        if isinstance(permitted_projects, _AllProjects):
             permitted = None
         elif permitted_projects is None:
             projects = self.data.projects.of(company_id)

@@ -104,7 +104,6 @@ class WebhookDispatcher:
 
     def __init__(self, clock: SandboxClock) -> None:
         self._clock = clock
-        #: hook id -> hook
         self.hooks: dict[int, Hook] = {}
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(100_000_001)
@@ -186,11 +185,14 @@ class WebhookDispatcher:
             return next(self._ids)
 
     def deliveries(
-        self, hook: Hook, outcomes: Optional[tuple[str, ...]] = None
+        self, hook_id: int, outcomes: Optional[tuple[str, ...]] = None
     ) -> list[dict[str, Any]]:
-        """A snapshot of a hook's delivery records, oldest first, optionally by outcome."""
+        """A snapshot of a hook's delivery records, oldest first, optionally only those whose
+        ``outcome`` is one of ``outcomes`` (``[]`` for an unknown hook)."""
         with self._cond:
-            return [d for d in hook.deliveries if outcomes is None or d["outcome"] in outcomes]
+            hook = self.hooks.get(hook_id)
+            found = hook.deliveries if hook is not None else []
+            return [d for d in found if outcomes is None or d["outcome"] in outcomes]
 
     # -- events -----------------------------------------------------------------------------
     def emit(

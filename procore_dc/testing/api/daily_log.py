@@ -13,7 +13,7 @@ from procore_dc.testing._handlers import (
     apply_changes,
     company_member,
     delete_project_record,
-    emit_event,
+    emit_in_project,
     now_iso,
     person_of,
     project_record,
@@ -108,9 +108,7 @@ def manpower_create(ctx: Ctx, project_id: int) -> Response:
         return record
 
     record = partition.create(build)
-    emit_event(
-        ctx, "Manpower Logs", "create", record["id"], project["company"]["id"], project["id"]
-    )
+    emit_in_project(ctx, "Manpower Logs", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -142,7 +140,7 @@ def manpower_update(ctx: Ctx, project_id: int, id: int) -> Response:
     _man_hours(record)
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.manpower_logs.of(project["id"]).replace(record)
-    emit_event(ctx, "Manpower Logs", "update", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Manpower Logs", "update", id, project)
     return json_response(record)
 
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from procore_dc.testing._handlers import (
     Record,
     apply_changes,
-    emit_event,
+    emit_in_project,
     now_iso,
     parse_record_id,
     person_of,
@@ -88,9 +88,7 @@ def folder_create(ctx: Ctx) -> Response:
         }
 
     record = partition.create(build)
-    emit_event(
-        ctx, "Project Folders", "create", record["id"], project["company"]["id"], project["id"]
-    )
+    emit_in_project(ctx, "Project Folders", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -102,7 +100,7 @@ def folder_update(ctx: Ctx, id: int) -> Response:
     apply_changes(folder, fields, {"name", "parent_id", "private", "custom_fields"})
     folder["updated_at"] = now_iso(ctx)
     ctx.world.data.folders.of(project["id"]).replace(folder)
-    emit_event(ctx, "Project Folders", "update", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Project Folders", "update", id, project)
     return json_response(folder)
 
 
@@ -113,7 +111,7 @@ def folder_delete(ctx: Ctx, id: int) -> Response:
     if folder["parent_id"] is None:
         raise unprocessable({"base": ["the root folder cannot be deleted"]})
     ctx.world.data.folders.of(project["id"]).delete(id)
-    emit_event(ctx, "Project Folders", "delete", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Project Folders", "delete", id, project)
     return Response(status=204)
 
 
@@ -166,9 +164,7 @@ def file_create(ctx: Ctx) -> Response:
     record = partition.create(build)
     if blob is not None:
         ctx.world.uploads.keep(record["file_versions"][0]["id"], blob)
-    emit_event(
-        ctx, "Project Files", "create", record["id"], project["company"]["id"], project["id"]
-    )
+    emit_in_project(ctx, "Project Files", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -182,7 +178,7 @@ def file_update(ctx: Ctx, id: int) -> Response:
     apply_changes(record, fields, {"name", "parent_id", "description", "private", "custom_fields"})
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.files.of(project["id"]).replace(record)
-    emit_event(ctx, "Project Files", "update", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Project Files", "update", id, project)
     return json_response(record)
 
 
@@ -192,7 +188,7 @@ def file_delete(ctx: Ctx, id: int) -> Response:
     )
     ctx.world.data.files.of(project["id"]).delete(id)
     ctx.world.uploads.forget(int(v["id"]) for v in record["file_versions"])
-    emit_event(ctx, "Project Files", "delete", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Project Files", "delete", id, project)
     return Response(status=204)
 
 
@@ -219,13 +215,9 @@ def file_version_create(ctx: Ctx) -> Response:
     record["size"] = size
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.files.of(project["id"]).replace(record)
-    emit_event(ctx, "Project File Versions", "create", version["id"], *_ids(project))
-    emit_event(ctx, "Project Files", "update", file_id, *_ids(project))
+    emit_in_project(ctx, "Project File Versions", "create", version["id"], project)
+    emit_in_project(ctx, "Project Files", "update", file_id, project)
     return json_response(version, 201)
-
-
-def _ids(project: Record) -> tuple[int, int]:
-    return project["company"]["id"], project["id"]
 
 
 def file_version_show(ctx: Ctx, id: int) -> Response:

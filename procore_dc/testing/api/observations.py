@@ -12,7 +12,7 @@ from procore_dc.testing._handlers import (
     Record,
     apply_changes,
     delete_project_record,
-    emit_event,
+    emit_in_project,
     now_iso,
     person_of,
     project_list,
@@ -103,9 +103,7 @@ def observation_create(ctx: Ctx) -> Response:
         return record
 
     record = partition.create(build)
-    emit_event(
-        ctx, "Observation Items", "create", record["id"], project["company"]["id"], project["id"]
-    )
+    emit_in_project(ctx, "Observation Items", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -121,7 +119,7 @@ def observation_update(ctx: Ctx, id: int) -> Response:
     apply_changes(record, ctx.wrapped("observation"))
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.observations.of(project["id"]).replace(record)
-    emit_event(ctx, "Observation Items", "update", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Observation Items", "update", id, project)
     return json_response(record)
 
 

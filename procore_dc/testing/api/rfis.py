@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from procore_dc.testing._handlers import (
     Record,
     apply_changes,
-    emit_event,
+    emit_in_project,
     now_iso,
     person_of,
     project_list,
@@ -120,7 +120,7 @@ def rfi_create(ctx: Ctx, project_id: int) -> Response:
         }
 
     record = partition.create(build)
-    emit_event(ctx, "RFIs", "create", record["id"], company_id, project["id"])
+    emit_in_project(ctx, "RFIs", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -168,7 +168,7 @@ def rfi_update(ctx: Ctx, project_id: int, id: int) -> Response:
             record["time_resolved"] = now_iso(ctx)
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.rfis.of(project["id"]).replace(record)
-    emit_event(ctx, "RFIs", "update", id, company_id, project["id"])
+    emit_in_project(ctx, "RFIs", "update", id, project)
     return json_response(record)
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from procore_dc.testing._handlers import (
     Record,
     apply_changes,
-    emit_event,
+    emit_in_project,
     now_iso,
     person_of,
     project_list,
@@ -85,7 +85,7 @@ def submittal_create(ctx: Ctx, project_id: int, version: str = "v1.1") -> Respon
         return record
 
     record = partition.create(build)
-    emit_event(ctx, "Submittals", "create", record["id"], project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Submittals", "create", record["id"], project)
     return json_response(record, 201)
 
 
@@ -96,7 +96,7 @@ def submittal_update(ctx: Ctx, project_id: int, id: int, version: str = "v1.1") 
     apply_changes(record, ctx.wrapped("submittal"))
     record["updated_at"] = now_iso(ctx)
     ctx.world.data.submittals.of(project["id"]).replace(record)
-    emit_event(ctx, "Submittals", "update", id, project["company"]["id"], project["id"])
+    emit_in_project(ctx, "Submittals", "update", id, project)
     return json_response(record)
 
 

@@ -251,7 +251,7 @@ def deliveries_list(ctx: Ctx, hook_id: int) -> Response:
     if status not in _STATUS_OUTCOMES:
         raise HTTPError.message(400, "filter[status] must be any, successful, discarded or failing")
     wanted = _STATUS_OUTCOMES[status]
-    rows = ctx.world.events.deliveries(hook, wanted)
+    rows = ctx.world.events.deliveries(hook.id, wanted)
     try:
         # page_start is "the last id of the previous page", not an offset; page_size defaults
         # to 100 (Procore's OpenAPI spec for this operation, GEN:UtilitiesWebhooksDeliveriesApi).
