@@ -278,7 +278,7 @@ def _parse_time(text: str) -> Optional[float]:
         raise HTTPError.message(400, f"Invalid date in filter: {text!r}") from None
 
 
-def _matches(value: Any, wanted: list[str]) -> bool:
+def value_matches(value: Any, wanted: list[str]) -> bool:
     if len(wanted) == 1 and "..." in wanted[0] and isinstance(value, str):
         # Date ranges "a...b", inclusive; a date-only upper bound covers the whole day.
         low_text, high_text = wanted[0].split("...", 1)
@@ -301,7 +301,7 @@ def apply_filters(
     known = {k: v for k, v in filters.items() if k in fields}
     if not known:
         return list(records)
-    return [r for r in records if all(_matches(fields[k](r), v) for k, v in known.items())]
+    return [r for r in records if all(value_matches(fields[k](r), v) for k, v in known.items())]
 
 
 def apply_sort(records: list[Record], spec: Optional[str]) -> list[Record]:

@@ -27,6 +27,7 @@ from procore_dc.testing._rest import (
     paginate,
     parse_filters,
     unprocessable,
+    value_matches,
 )
 from procore_dc.testing._world import World
 
@@ -271,8 +272,6 @@ def _page(ctx: Ctx, items: list[Any], status: int) -> Response:
 
 
 def _matches_all(item: Any, filters: Mapping[str, list[str]]) -> bool:
-    from procore_dc.testing._rest import _matches
-
     if not isinstance(item, dict):
         return True
     for name, wanted in filters.items():
@@ -284,7 +283,7 @@ def _matches_all(item: Any, filters: Mapping[str, list[str]]) -> bool:
         if isinstance(value, list):
             if not any(str(v.get("id") if isinstance(v, dict) else v) in wanted for v in value):
                 return False
-        elif not _matches(value, wanted):
+        elif not value_matches(value, wanted):
             return False
     return True
 
