@@ -14,7 +14,7 @@ import json
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import urlencode, urlsplit
 
 import attrs
@@ -24,8 +24,17 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
 )
 from werkzeug.wrappers import Request, Response
 
+from procore_dc.testing._apps import (
+    ALL,
+    OOB_REDIRECT_URI,
+    PermittedProjects,
+    SandboxApp,
+    TokenRecord,
+)
+
 if TYPE_CHECKING:
-    from procore_dc.testing._sandbox import FakeProcore
+    from procore_dc.testing._clock import SandboxClock
+    from procore_dc.testing._data import SandboxData
 
 __all__ = [
     "ALL",
@@ -36,89 +45,11 @@ __all__ = [
     "TokenRecord",
 ]
 
-OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = 600  # seconds; procore-api.md 1.2 "10-minute expiry"
 INVALID_GRANT = (
     "The provided authorization grant is invalid, expired, revoked, does not match the "
     "redirection URI used in the authorization request, or was issued to another client."
 )
-
-
-class _AllProjects:
-    """Every project of the company, future ones included (``FakeProcore.install(..., ALL)``)."""
-
-    def __repr__(self) -> str:
-        return "ALL"
-
-
-#: ``install(app, company_id, permitted_projects=ALL)``: every project, including projects
-#: created later. Procore itself never does this ("Future projects requiring DMSA access must
-#: also be manually added", DOC plan_your_app/developer_managed_service_accounts.md).
-ALL = _AllProjects()
-
-
-@attrs.frozen
-class PermittedProjects:
-    """The projects of one installation a DMSA may act in: an explicit list.
-
-    ``below`` covers the projects that existed when the app was installed (project ids grow
-    per company, so those are the company's ids below it) without listing them one by one;
-    ``ids`` holds the projects named at install or added with ``FakeProcore.permit``.
-    """
-
-    below: int = 0
-    ids: frozenset[int] = frozenset()
-
-    def __contains__(self, project_id: object) -> bool:
-        return isinstance(project_id, int) and (project_id < self.below or project_id in self.ids)
-
-    def adding(self, project_id: int) -> PermittedProjects:
-        return attrs.evolve(self, ids=self.ids | {project_id})
-
-
-@attrs.define(eq=False)
-class SandboxApp:
-    """An app registered in the sandbox's Developer Portal.
-
-    :ivar client_id: the OAuth client id
-    :ivar client_secret: the OAuth client secret (hidden from ``repr``)
-    :ivar name: the app's name
-    :ivar redirect_uris: the registered redirect URIs, matched exactly
-    :ivar permissions: ``{"company": {tool: level}, "project": {tool: level}}``, the manifest
-        permissions a service account (DMSA) acts within
-    :ivar installations: company id -> the permitted projects (``None``: every project,
-        future ones included)
-    """
-
-    client_id: str
-    client_secret: str = attrs.field(repr=False)
-    name: str
-    redirect_uris: tuple[str, ...]
-    permissions: dict[str, dict[str, str]]
-    installations: dict[int, Optional[PermittedProjects]] = attrs.field(factory=dict)
-
-
-@attrs.define(eq=False)
-class TokenRecord:
-    """One issued access token (and its refresh token, for user tokens)."""
-
-    access_token: str = attrs.field(repr=False)
-    app: SandboxApp
-    kind: str  # "dmsa" (client credentials) or "user" (authorization code)
-    user_id: Optional[int]
-    created_at: float
-    expires_at: float
-    refresh_token: Optional[str] = attrs.field(default=None, repr=False)
-    revoked: bool = False
-    refresh_used: bool = False
-    code: Optional[str] = attrs.field(default=None, repr=False)
-
-    @property
-    def holder(self) -> tuple[str, int]:
-        """Who the rate limits count against: the app (DMSA) or the user."""
-        if self.kind == "dmsa" or self.user_id is None:
-            return ("app", id(self.app))
-        return ("user", self.user_id)
 
 
 @attrs.define(eq=False)
@@ -158,10 +89,27 @@ def oauth_error(error: str, description: str, status: int = 400) -> Response:
 
 
 class OAuthState:
-    """Apps, codes and tokens of one sandbox, and the login host's endpoints."""
+    """Apps, codes and tokens of one sandbox, and the login host's endpoints.
 
-    def __init__(self, sandbox: FakeProcore, expires_in: int) -> None:
-        self.sandbox = sandbox
+    :param clock: the sandbox clock (token and code expiry)
+    :param data: the seeded records (which users exist, for sign-in)
+    :param signed_in: who ``/oauth/authorize`` approves as, asked on each request
+    :param interactive: whether ``/oauth/authorize`` shows a sign-in page, asked on each request
+    :param expires_in: access token lifetime in seconds
+    """
+
+    def __init__(
+        self,
+        clock: SandboxClock,
+        data: SandboxData,
+        signed_in: Callable[[], Optional[int]],
+        interactive: Callable[[], bool],
+        expires_in: int,
+    ) -> None:
+        self._clock = clock
+        self._data = data
+        self._signed_in = signed_in
+        self._interactive = interactive
         self.expires_in = expires_in
         self.apps: dict[str, SandboxApp] = {}
         self._codes: dict[str, _Code] = {}
@@ -191,7 +139,7 @@ class OAuthState:
         self, app: SandboxApp, kind: str, user_id: Optional[int], code: Optional[str] = None
     ) -> TokenRecord:
         """Create and store a token; user tokens get a refresh token."""
-        now = self.sandbox.clock.now()
+        now = self._clock.now()
         claims = {
             "ajti": secrets.token_hex(8),
             "aud": "procore",
@@ -234,13 +182,18 @@ class OAuthState:
             record = self._access.get(access_token)
         if record is None or record.revoked:
             return None, "The access token is invalid"
-        if record.expires_at <= self.sandbox.clock.now():
+        if record.expires_at <= self._clock.now():
             # The 401 text Procore's docs quote for an expired token (procore-api.md 1.4).
             return None, (
                 "Your access token has expired, please use your refresh token to obtain a "
                 "fresh token"
             )
         return record, ""
+
+    def find(self, token: str) -> Optional[TokenRecord]:
+        """The token record an access or a refresh token belongs to (live or not)."""
+        with self.lock:
+            return self._access.get(token) or self._refresh.get(token)
 
     def revoke_record(self, record: TokenRecord) -> None:
         with self.lock:
@@ -270,7 +223,7 @@ class OAuthState:
         challenge = params.get("code_challenge")
         if challenge and (method or "plain") not in ("S256", "plain"):
             return _redirect_error(redirect_uri, "invalid_request", state)
-        user_id = self.sandbox.signed_in_user
+        user_id = self._signed_in()
         if request.method == "POST":
             if params.get("decision") != "allow":
                 return _redirect_error(redirect_uri, "access_denied", state)
@@ -278,9 +231,9 @@ class OAuthState:
                 user_id = int(params.get("user_id", ""))
             except ValueError:
                 return _page("Authorization error", "invalid_request: pick a user", 400)
-        elif self.sandbox.interactive:
+        elif self._interactive():
             return self._sign_in_page(request, app)
-        if user_id is None or user_id not in self.sandbox.data.user_permissions:
+        if user_id is None or user_id not in self._data.user_permissions:
             return _page("Authorization error", "no signed-in user; call sign_in_as()", 400)
         code = secrets.token_hex(32)
         with self.lock:
@@ -288,7 +241,7 @@ class OAuthState:
                 app=app,
                 redirect_uri=redirect_uri,
                 user_id=user_id,
-                expires_at=self.sandbox.clock.now() + CODE_LIFETIME,
+                expires_at=self._clock.now() + CODE_LIFETIME,
                 challenge=challenge,
                 challenge_method=(method or "plain") if challenge else None,
             )
@@ -310,10 +263,10 @@ class OAuthState:
             for k, v in request.args.items()
         )
         options = []
-        for uid in sorted(self.sandbox.data.user_permissions)[:50]:
-            user = self.sandbox.data.users.get(uid)
+        for uid in sorted(self._data.user_permissions)[:50]:
+            user = self._data.users.get(uid)
             if user is not None:
-                selected = " selected" if uid == self.sandbox.signed_in_user else ""
+                selected = " selected" if uid == self._signed_in() else ""
                 label = html.escape(f"{user['name']} <{user['email_address']}>")
                 options.append(f'<option value="{uid}"{selected}>{label}</option>')
         body = (
@@ -391,7 +344,7 @@ class OAuthState:
                         record.revoked = True
                         record.refresh_used = True
             return oauth_error("invalid_grant", INVALID_GRANT)
-        if code.expires_at <= self.sandbox.clock.now():
+        if code.expires_at <= self._clock.now():
             return oauth_error("invalid_grant", INVALID_GRANT)
         if params.get("redirect_uri") != code.redirect_uri:
             return oauth_error("invalid_grant", INVALID_GRANT)
@@ -431,9 +384,7 @@ class OAuthState:
                 params = {k: str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
             except ValueError:
                 params = {}
-        value = params.get("token", "")
-        with self.lock:
-            record = self._access.get(value) or self._refresh.get(value)
+        record = self.find(params.get("token", ""))
         client_id = params.get("client_id")
         if record is not None and (client_id is None or client_id == record.app.client_id):
             self.revoke_record(record)
@@ -448,7 +399,7 @@ class OAuthState:
         body: dict[str, Any] = {
             "resource_owner_id": record.user_id,
             "scopes": [],
-            "expires_in_seconds": max(0, int(record.expires_at - self.sandbox.clock.now())),
+            "expires_in_seconds": max(0, int(record.expires_at - self._clock.now())),
             "application": {"uid": record.app.client_id},
             "created_at": int(record.created_at),
         }

@@ -13,47 +13,36 @@ import attrs
 from werkzeug.wrappers import Request, Response
 
 from procore_dc.permissions import PermissionLevel
+from procore_dc.testing._reply import HTTPError, json_response, not_found, unprocessable
 
 if TYPE_CHECKING:
-    from procore_dc.testing._data import Partition
     from procore_dc.testing._oauth import PermittedProjects, TokenRecord
-    from procore_dc.testing._sandbox import FakeProcore, RequestRecord
+    from procore_dc.testing._requestlog import RequestRecord
+    from procore_dc.testing._store import Partition
+    from procore_dc.testing._world import World
 
-__all__ = ["Ctx", "HTTPError", "json_response", "paginate"]
+__all__ = [
+    "Ctx",
+    "HTTPError",
+    "json_response",
+    "not_found",
+    "paginate",
+    "unprocessable",
+]
 
 Record = dict[str, Any]
 MAX_PER_PAGE = 1000  # larger values are capped, as the issue and pagination docs describe
 DEFAULT_PER_PAGE = 100
 
 
-class HTTPError(Exception):
-    """Raised by an endpoint to answer with an error status and JSON body."""
-
-    def __init__(self, status: int, body: Any, headers: Optional[Mapping[str, str]] = None):
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = dict(headers or {})
-
-    @classmethod
-    def message(cls, status: int, text: str) -> HTTPError:
-        return cls(status, {"errors": text, "message": text})
-
-
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def unprocessable(errors: Mapping[str, Sequence[str]]) -> HTTPError:
-    """A 422 with an ``errors`` object in Procore's style: field -> list of messages."""
-    return HTTPError(422, {"errors": {k: list(v) for k, v in errors.items()}})
-
-
 @attrs.define
 class Ctx:
-    """One API request being answered: who asks, for which company, and the log entry."""
+    """One API request being answered: who asks, for which company, and the log entry.
 
-    sandbox: FakeProcore
+    ``world`` is all of the sandbox a handler may touch (records, clock, events, uploads).
+    """
+
+    world: World
     request: Request
     token: TokenRecord
     record: RequestRecord
@@ -96,6 +85,11 @@ class Ctx:
 
     # -- access ---------------------------------------------------------------------------
     @property
+    def caller(self) -> tuple[str, str, Optional[int]]:
+        """Who calls: (token kind, client id, user id). Uploads belong to their caller."""
+        return (self.token.kind, self.token.app.client_id, self.token.user_id)
+
+    @property
     def is_dmsa(self) -> bool:
         return self.token.kind == "dmsa"
 
@@ -112,7 +106,7 @@ class Ctx:
 
     def visible_companies(self) -> list[int]:
         """Companies the token holder sees: installations (DMSA) or memberships (user)."""
-        data = self.sandbox.data
+        data = self.world.data
         if self.is_dmsa:
             return [c["id"] for c in data.companies if c["id"] in self.token.app.installations]
         assert self.token.user_id is not None
@@ -125,7 +119,7 @@ class Ctx:
         if company_id is not None and company_id != header:
             # The header names the company; a record of another company is invisible.
             raise not_found()
-        company = self.sandbox.data.companies.get(header)
+        company = self.world.data.companies.get(header)
         if company is None:
             raise not_found()
         if header not in self.visible_companies():
@@ -141,7 +135,7 @@ class Ctx:
         if project_id is None:
             raise HTTPError.message(400, "Missing required parameter: project_id")
         header = self.require_company_header()
-        project = self.sandbox.data.projects.get(project_id)
+        project = self.world.data.projects.get(project_id)
         if project is None or project["company"]["id"] != header:
             self.company()
             raise not_found()
@@ -172,7 +166,7 @@ class Ctx:
             granted = self.token.app.permissions.get(scope, {}).get(tool)
         else:
             assert self.token.user_id is not None
-            perms = self.sandbox.data.user_permissions.get(self.token.user_id, {})
+            perms = self.world.data.user_permissions.get(self.token.user_id, {})
             granted = perms.get(scope, {}).get(tool)
         if granted is None or not PermissionLevel(granted).covers(PermissionLevel(level)):
             raise HTTPError.message(
@@ -200,10 +194,6 @@ class Ctx:
         if self.is_dmsa:
             return self.token.app.installations.get(company_id)
         return None
-
-
-def not_found() -> HTTPError:
-    return HTTPError(404, {"errors": "Not Found", "message": "Not Found"})
 
 
 # -- pagination --------------------------------------------------------------------------
@@ -288,7 +278,7 @@ def _parse_time(text: str) -> Optional[float]:
         raise HTTPError.message(400, f"Invalid date in filter: {text!r}") from None
 
 
-def _matches(value: Any, wanted: list[str]) -> bool:
+def value_matches(value: Any, wanted: list[str]) -> bool:
     if len(wanted) == 1 and "..." in wanted[0] and isinstance(value, str):
         # Date ranges "a...b", inclusive; a date-only upper bound covers the whole day.
         low_text, high_text = wanted[0].split("...", 1)
@@ -311,7 +301,7 @@ def apply_filters(
     known = {k: v for k, v in filters.items() if k in fields}
     if not known:
         return list(records)
-    return [r for r in records if all(_matches(fields[k](r), v) for k, v in known.items())]
+    return [r for r in records if all(value_matches(fields[k](r), v) for k, v in known.items())]
 
 
 def apply_sort(records: list[Record], spec: Optional[str]) -> list[Record]:

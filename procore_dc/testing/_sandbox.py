@@ -2,43 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import random
-import threading
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Optional, Union
-from urllib.parse import parse_qs
 
-import attrs
-from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map
-from werkzeug.wrappers import Request, Response
-
-from procore_dc._redact import get_logger
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
-from procore_dc.operation_permissions import company_tools, project_tools
-from procore_dc.permissions import PermissionLevel
-from procore_dc.testing import _api, _files, _uploads, _webhooks
-from procore_dc.testing._clock import SandboxClock
-from procore_dc.testing._data import SandboxData
-from procore_dc.testing._engine import GenericEngine, route_table
-from procore_dc.testing._errors import shape_error
-from procore_dc.testing._faults import Faults
-from procore_dc.testing._oauth import (
+from procore_dc.testing._apps import (
     OOB_REDIRECT_URI,
-    OAuthState,
     PermittedProjects,
     SandboxApp,
-    TokenRecord,
     _AllProjects,
+    checked_permissions,
 )
+from procore_dc.testing._clock import SandboxClock
+from procore_dc.testing._data import SandboxData
+from procore_dc.testing._dispatch import Dispatcher
+from procore_dc.testing._engine import GenericEngine, route_table
+from procore_dc.testing._engine._store import Records
+from procore_dc.testing._faults import Faults
+from procore_dc.testing._oauth import OAuthState
 from procore_dc.testing._ratelimit import RateLimiter, RateLimits
-from procore_dc.testing._rest import Ctx, HTTPError, json_response
-from procore_dc.testing._server import Listener, ListenerGroup, Outcome
+from procore_dc.testing._requestlog import RequestLog, RequestRecord
+from procore_dc.testing._server import Listener, ListenerGroup
+from procore_dc.testing._storage import StorageHost
+from procore_dc.testing._uploads import UploadStore
+from procore_dc.testing._webhooks import WebhookDispatcher
+from procore_dc.testing._world import World
 
 __all__ = ["SERVED_TOOLS", "FakeProcore", "RequestRecord"]
 
@@ -48,53 +39,10 @@ SERVED_TOOLS: Mapping[str, tuple[str, ...]] = {
     "project": ("rfi", "submittals", "observations", "documents", "daily_log", "webhooks_api"),
 }
 
-# /me and /companies answer user tokens without a Procore-Company-Id header (procore-api.md 2.2).
-_logger = get_logger(__name__)
-
-_HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
 # ``procore-dc login``'s default redirect (the sandbox imports no client code, so it is
 # written out here; a test keeps the two equal).
 CLI_REDIRECT_URI = "http://localhost:8765/callback"
 _DEFAULT = object()
-
-
-@attrs.define(eq=False)
-class RequestRecord:
-    """One request the sandbox received, in ``sandbox.requests``.
-
-    :ivar role: which listener got it: ``"api"``, ``"login"``, ``"files"`` (Procore's file
-        host) or ``"storage"`` (presigned S3)
-    :ivar query: the query parameters, each a list of values
-    :ivar headers: the request headers (case-insensitive ``get``)
-    :ivar body: the request body; empty for the storage host, whose bytes (uploads) the
-        sandbox keeps once, with the upload
-    :ivar status: the status answered, ``None`` when the connection was dropped
-    :ivar token_kind: ``"dmsa"``, ``"user"`` or ``None`` (no valid bearer token)
-    :ivar scope: ``"company"``/``"project"`` of the tool the endpoint needs, or ``None``
-    :ivar tool: the tool key the endpoint needs (``None``: no tool, e.g. ``/me``)
-    :ivar level: ``"readonly"`` or ``"standard"``
-    :ivar fault: the kind of fault injected into it, if any
-    """
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: Headers = attrs.field(repr=False)
-    body: bytes = attrs.field(repr=False)
-    role: str
-    time: float
-    request_id: str
-    status: Optional[int] = None
-    token_kind: Optional[str] = None
-    client_id: Optional[str] = attrs.field(default=None, repr=False)
-    user_id: Optional[int] = None
-    company_id: Optional[int] = None
-    project_id: Optional[int] = None
-    scope: Optional[str] = None
-    tool: Optional[str] = None
-    level: Optional[str] = None
-    fault: Optional[str] = None
-    response_headers: Headers = attrs.field(factory=Headers, repr=False)
 
 
 class FakeProcore:
@@ -165,24 +113,44 @@ class FakeProcore:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible faults, not security
         #: The fault injector.
         self.faults = Faults(self.rng.random)
-        self.oauth = OAuthState(self, expires_in)
+        #: The user ``/oauth/authorize`` approves as (default: the first company's admin).
+        self.signed_in_user: Optional[int] = self.default_user_id
+        self.oauth = OAuthState(
+            self.clock,
+            self.data,
+            lambda: self.signed_in_user,
+            lambda: self.interactive,
+            expires_in,
+        )
         self.limiter = RateLimiter()
-        self.uploads = _uploads.UploadStore(self)
-        self.webhooks = _webhooks.WebhookDispatcher(self)
-        self._log: list[RequestRecord] = []
-        self._log_lock = threading.Lock()
+        self.uploads = UploadStore(self.clock, lambda: self.storage_url)
+        self.webhooks = WebhookDispatcher(self.clock)
+        #: All a request handler may touch: records, clock, events, uploads.
+        self.world = World(
+            data=self.data,
+            clock=self.clock,
+            seed=seed,
+            events=self.webhooks,
+            uploads=self.uploads,
+            records=Records(seed),
+        )
+        self._log = RequestLog()
         self._listeners: dict[str, Listener] = {}
         self._group: Optional[ListenerGroup] = None
-        self._api_map, self._login_map = _maps()
         #: Every catalogue operation no hand-written route serves, shaped by Procore's spec.
-        self.generic = GenericEngine(self.data, self.clock.now, seed)
-        companies = self.data.companies
-        #: The user ``/oauth/authorize`` approves as (default: the first company's admin).
-        self.signed_in_user: Optional[int] = (
-            self.data.users.of(companies[0]["id"]).id_for(0)
-            if len(companies) and self.data.sizes["users"]
-            else None
+        self.generic = GenericEngine(self.world)
+        self._dispatch = Dispatcher(
+            world=self.world,
+            oauth=self.oauth,
+            faults=self.faults,
+            limiter=self.limiter,
+            rate_limits=lambda: self.rate_limits,
+            generic=self.generic,
+            storage=StorageHost(self.uploads, self.data, seed, lambda: self.storage_url),
+            storage_url=lambda: self.storage_url,
+            log=self._log,
         )
+        companies = self.data.companies
         #: A ready-made DMSA app with standard on every served tool, installed in the first
         #: company with every project that exists at start permitted (not later ones: see
         #: :meth:`permit`). Its redirect URIs are ``http://localhost``, ``procore-dc login``'s
@@ -306,23 +274,7 @@ class FakeProcore:
             permissions = {
                 scope: dict.fromkeys(tools, "standard") for scope, tools in SERVED_TOOLS.items()
             }
-        checked: dict[str, dict[str, str]] = {"company": {}, "project": {}}
-        for scope, tools in permissions.items():
-            catalogue = {"company": company_tools(), "project": project_tools()}.get(scope)
-            if catalogue is None:
-                raise ValueError(f"unknown permission scope {scope!r}; use company or project")
-            for tool, level in tools.items():
-                if tool not in catalogue:
-                    fix = "; the Portfolio tool's key is 'home'" if tool == "portfolio" else ""
-                    raise ValueError(f"unknown {scope} tool {tool!r}{fix}")
-                try:
-                    checked[scope][tool] = PermissionLevel(str(level)).value
-                except ValueError:
-                    raise ValueError(
-                        f"unknown level {level!r} for {scope} tool {tool!r}; "
-                        "use readonly, standard or admin"
-                    ) from None
-        return self.oauth.create_app(name, list(redirect_uris), checked)
+        return self.oauth.create_app(name, list(redirect_uris), checked_permissions(permissions))
 
     def install(
         self,
@@ -411,8 +363,7 @@ class FakeProcore:
 
     def revoke_token(self, token: str) -> None:
         """Revoke an access or refresh token (and its pair), as ``/oauth/revoke`` does."""
-        with self.oauth.lock:
-            record = self.oauth._access.get(token) or self.oauth._refresh.get(token)
+        record = self.oauth.find(token)
         if record is not None:
             self.oauth.revoke_record(record)
 
@@ -428,13 +379,11 @@ class FakeProcore:
     @property
     def requests(self) -> list[RequestRecord]:
         """A snapshot of the request log, oldest first."""
-        with self._log_lock:
-            return list(self._log)
+        return self._log.snapshot()
 
     def clear_requests(self) -> None:
         """Empty the request log (and so :meth:`required_permissions`)."""
-        with self._log_lock:
-            self._log.clear()
+        self._log.clear()
 
     def required_permissions(self, *, include_denied: bool = False) -> dict[str, dict[str, str]]:
         """The smallest permission block covering every request logged so far.
@@ -448,248 +397,4 @@ class FakeProcore:
             >>> sandbox.required_permissions()
             {'company': {'home': 'readonly'}, 'project': {'rfi': 'standard'}}
         """
-        result: dict[str, dict[str, str]] = {"company": {}, "project": {}}
-        for record in self.requests:
-            if record.tool is None or record.scope is None or record.level is None:
-                continue
-            if record.status == 403 and not include_denied:
-                continue
-            current = result[record.scope].get(record.tool)
-            if current is None or not PermissionLevel(current).covers(
-                PermissionLevel(record.level)
-            ):
-                result[record.scope][record.tool] = record.level
-        return result
-
-    # -- dispatch -----------------------------------------------------------------------------
-    def _dispatch(self, environ: dict[str, Any], role: str) -> Outcome:
-        request = Request(environ)
-        record = RequestRecord(
-            method=request.method,
-            path=request.path,
-            query=parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True),
-            headers=Headers(request.headers),
-            # Storage bodies are file bytes the upload store keeps once; the log does not copy them.
-            body=b"" if role == "storage" else request.get_data(),
-            role=role,
-            time=self.clock.now(),
-            request_id=uuid.uuid4().hex,
-        )
-        fault = self.faults.take(request.method, request.path)
-        if fault is not None:
-            record.fault = fault.kind
-        outcome = Outcome(None)
-        try:
-            if fault is not None and fault.kind == "reset":
-                return outcome_with(outcome, action="reset")
-            if fault is not None and fault.kind == "status":
-                response = _fault_response(fault.status or 500, fault.headers, fault.body)
-            elif fault is not None and fault.kind == "html_error":
-                response = Response(_BAD_GATEWAY, status=502, mimetype="text/html")
-            else:
-                if fault is not None and fault.kind == "delay":
-                    outcome.delay = float(fault.seconds or 0)
-                response = self._answer(request, role, record)
-            response.headers["X-Request-Id"] = record.request_id
-            if fault is not None and fault.kind in ("reset_after_read", "lose_token_response"):
-                return outcome_with(outcome, action="reset_after")
-            if fault is not None and fault.kind == "truncate":
-                outcome.action = "truncate"
-            if fault is not None and fault.kind == "malformed_json":
-                data = response.get_data()
-                response.set_data(data[: max(1, len(data) // 2)] + b"\x00<!--")
-                response.mimetype = "application/json"
-            record.status = response.status_code
-            record.response_headers = Headers(response.headers)
-            outcome.response = response
-            return outcome
-        finally:
-            with self._log_lock:
-                self._log.append(record)
-
-    def _answer(self, request: Request, role: str, record: RequestRecord) -> Response:
-        try:
-            if role == "login":
-                return self._answer_login(request)
-            if role == "storage":
-                return self.uploads.storage(request)
-            if role == "files":
-                return _files.serve(self, request, record)
-            return self._answer_api(request, record)
-        except HTTPError as exc:
-            response = json_response(exc.body, exc.status)
-            response.headers.update(exc.headers)
-            return response
-        except Exception as exc:
-            # A bug or a limit of the sandbox itself. Answer it as a 500 that names the cause:
-            # the HTTP server would otherwise drop the connection silently, and the client
-            # would report a reset that says nothing about what went wrong.
-            _logger.exception("FakeProcore failed on %s %s", request.method, request.path)
-            text = f"FakeProcore internal error: {type(exc).__name__}: {exc}"
-            return json_response({"errors": text, "message": text}, 500)
-
-    def _answer_login(self, request: Request) -> Response:
-        adapter = self._login_map.bind_to_environ(request.environ)
-        try:
-            endpoint, args = adapter.match()
-        except HTTPException as exc:
-            return _route_error(exc)
-        if endpoint == "oob_page":
-            return Response(
-                f"<!doctype html><title>Authorization code</title>"
-                f'<p>Authorization code: <code id="code">{args["code"]}</code></p>',
-                mimetype="text/html",
-            )
-        handler = getattr(self.oauth, endpoint)
-        response: Response = handler(request)
-        return response
-
-    def _answer_api(self, request: Request, record: RequestRecord) -> Response:
-        adapter = self._api_map.bind_to_environ(request.environ)
-        try:
-            endpoint, args = adapter.match()
-        except HTTPException as exc:
-            # Hand-written routes win; every other catalogue operation is the engine's.
-            generic = self.generic.route(request)
-            if generic is None:
-                return _route_error(exc)
-            endpoint, args = generic
-        if endpoint is _api.oauth_token:
-            # The token endpoint answers on the API host too, credentials in Basic or the body.
-            response: Response = self.oauth.token(request)
-            return response
-        auth = request.headers.get("Authorization", "")
-        bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        token, why = self.oauth.lookup(bearer) if bearer else (None, "")
-        if token is None:
-            body = {
-                "error": "invalid_token",
-                "error_description": why or "The access token is missing",
-                "message": why or "The access token is missing",
-            }
-            response = json_response(body, 401)
-            response.headers["WWW-Authenticate"] = 'Bearer realm="Procore", error="invalid_token"'
-            return response
-        record.token_kind = token.kind
-        record.client_id = token.app.client_id
-        record.user_id = token.user_id
-        extra: dict[str, str] = {}
-        raw_company = request.headers.get("Procore-Company-Id")
-        header_company: Optional[int] = None
-        bad_header = False
-        if raw_company is not None and raw_company.strip():
-            try:
-                header_company = int(raw_company)
-            except ValueError:
-                bad_header = True
-        limits = self.rate_limits
-        if limits is not None:
-            bucket = _bucket(token, header_company, args)
-            allowed, extra = self.limiter.check(limits, bucket, self.clock.now())
-            if not allowed:
-                response = json_response(
-                    {"errors": "Rate limit exceeded", "message": "Rate limit exceeded"}, 429
-                )
-                response.headers.update(extra)
-                return response
-        if bad_header:
-            response = json_response(
-                {"errors": "Procore-Company-Id must be an integer company id"}, 400
-            )
-            response.headers.update(extra)
-            return response
-        ctx = Ctx(self, request, token, record, header_company)
-        needs_header = (
-            token.kind == "dmsa"
-            or request.path not in _HEADER_OPTIONAL
-            or (
-                request.path == "/rest/v1.0/me"
-                and ("company_id" in request.args or "project_id" in request.args)
-            )
-        )
-        try:
-            if needs_header:
-                ctx.require_company_header()
-            with self.data.lock:
-                response = endpoint(ctx, **args)
-        except HTTPError as exc:
-            response = json_response(shape_error(request.path, exc.status, exc.body), exc.status)
-            response.headers.update(exc.headers)
-        response.headers.update(extra)
-        return response
-
-
-def _bucket(token: TokenRecord, header_company: Optional[int], args: Mapping[str, Any]) -> Any:
-    """Whom a request's rate limit counts against.
-
-    "Each company DMSA has its own rate limit", when the company id is in the header or the
-    path (DOC@b19840b^ api_essentials/rate_limiting.md): a service account gets one bucket
-    per company. A user token has one bucket, whatever the company.
-    """
-    company = header_company if header_company is not None else args.get("company_id")
-    if token.kind == "dmsa" and company is not None:
-        return (token.holder, company)
-    return token.holder
-
-
-_MAPS: Optional[tuple[Map, Map]] = None
-
-
-def _maps() -> tuple[Map, Map]:
-    # Compiling ~150 rules costs more than starting the listeners; the maps hold only
-    # module-level endpoints, so every sandbox can share them.
-    global _MAPS
-    if _MAPS is None:
-        login = Map(
-            [
-                _rule("/oauth/authorize", "authorize", ("GET", "POST")),
-                _rule("/oauth/authorize/<code>", "oob_page", ("GET",)),
-                _rule("/oauth/token", "token", ("POST",)),
-                _rule("/oauth/token/info", "token_info", ("GET",)),
-                _rule("/oauth/revoke", "revoke", ("POST",)),
-            ]
-        )
-        _MAPS = (_api.build_map(), login)
-    return _MAPS
-
-
-def outcome_with(outcome: Outcome, *, action: str) -> Outcome:
-    outcome.action = action
-    outcome.response = None
-    return outcome
-
-
-def _rule(path: str, endpoint: Any, methods: tuple[str, ...]) -> Any:
-    from werkzeug.routing import Rule
-
-    return Rule(path, endpoint=endpoint, methods=list(methods))
-
-
-def _route_error(exc: HTTPException) -> Response:
-    if isinstance(exc, MethodNotAllowed):
-        return json_response({"errors": "Method Not Allowed"}, 405)
-    if isinstance(exc, NotFound):
-        return json_response({"errors": "Not Found", "message": "No route matches"}, 404)
-    return json_response({"errors": exc.name}, exc.code or 400)
-
-
-def _fault_response(
-    status: int, headers: Mapping[str, str], body: Union[str, bytes, Mapping[str, Any], None]
-) -> Response:
-    if body is None:
-        payload: Union[str, bytes] = json.dumps({"errors": f"Injected fault {status}"})
-        mimetype = "application/json"
-    elif isinstance(body, Mapping):
-        payload, mimetype = json.dumps(dict(body)), "application/json"
-    else:
-        payload, mimetype = body, "text/plain"
-    response = Response(payload, status=status, mimetype=mimetype)
-    for key, value in headers.items():
-        response.headers[key] = value
-    return response
-
-
-_BAD_GATEWAY = (
-    "<html><head><title>502 Bad Gateway</title></head><body>"
-    "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
-)
+        return self._log.required_permissions(include_denied=include_denied)

@@ -1,15 +1,9 @@
-"""Direct file uploads (procore-api.md 3.12): the API endpoints and a presigned-S3 stand-in.
+"""Direct file uploads (procore-api.md 3.12): the uploads a caller made and the bytes they hold.
 
-The storage side listens on its own port (``sandbox.storage_url``), so a client that sends its
-Procore bearer token there is caught: like S3 it refuses a request that carries an
-``Authorization`` header next to a presigned policy or signature.
-
-The storage side keeps the bytes it receives - once: a segment's bytes are held as received
-(never joined into one buffer), move to the file version that an ``upload_uuid`` creates, and
-are dropped when that file is deleted. It serves them back on each file version's ``url``
-(``GET /s3/files/<version id>/<name>?X-Amz-Signature=...``, a presigned URL: no bearer token
-accepted), streamed in chunks. Versions that no upload backs (the seeded files) serve
-deterministic bytes generated from the seed.
+The API endpoints are in :mod:`.api.uploads`; the presigned-S3 stand-in that receives and
+serves the bytes is :mod:`._storage`. The store keeps the bytes it receives - once: a
+segment's bytes are held as received (never joined into one buffer), move to the file version
+that an ``upload_uuid`` creates, and are dropped when that file is deleted.
 """
 
 from __future__ import annotations
@@ -19,37 +13,28 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import attrs
-from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
-from procore_dc.testing._data import version_content, version_signature
-from procore_dc.testing._rest import Ctx, json_response, not_found, unprocessable
+from procore_dc.testing._reply import json_response, not_found, unprocessable
+from procore_dc.testing._ulid import ulid
 
 if TYPE_CHECKING:
-    from procore_dc.testing._sandbox import FakeProcore
+    from procore_dc.testing._clock import SandboxClock
 
-__all__ = ["Blob", "UploadStore", "rules"]
+__all__ = ["Blob", "Caller", "Upload", "UploadStore"]
+
+#: Who made an upload: (token kind, client id, user id); only they may use it.
+Caller = tuple[str, str, Optional[int]]
 
 BUCKET = "pro-core.com"
-#: Downloads are streamed in chunks of this size, so serving a file copies no whole buffer.
-DOWNLOAD_CHUNK = 1024 * 1024
 START_WITHIN = 3600  # seconds: start the upload within 1 h, else 403 (procore-api.md 3.12)
 #: v2.1 parts are larger than 5 MiB and at most 100 MiB, except the last (unified uploads).
 MIN_UNIFIED_PART = 5 * 1024 * 1024 + 1
 MAX_UNIFIED_PART = 100 * 1024 * 1024
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def ulid(now: float) -> str:
-    """A ULID (time-ordered, 26 Crockford base32 chars), as Procore's upload uuids are."""
-    value = (int(now * 1000) << 80) | secrets.randbits(80)
-    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
 @attrs.define(eq=False)
@@ -66,7 +51,7 @@ class Segment:
 class Upload:
     uuid: str
     scope: tuple[str, int]
-    holder: tuple[str, str, Optional[int]]
+    holder: Caller
     created_at: float
     status: str = "ready"
     fields: dict[str, str] = attrs.field(factory=dict)
@@ -89,42 +74,26 @@ class Blob:
         return sum(len(chunk) for chunk in self.chunks)
 
 
-def _holder(ctx: Ctx) -> tuple[str, str, Optional[int]]:
-    return (ctx.token.kind, ctx.token.app.client_id, ctx.token.user_id)
-
-
-def _s3_error(status: int, code: str, message: str) -> Response:
-    body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
-    return Response(body, status=status, mimetype="application/xml")
-
-
 class UploadStore:
-    """Uploads of one sandbox and the storage endpoint that receives their bytes."""
+    """Uploads of one sandbox and the bytes that back file versions.
 
-    def __init__(self, sandbox: FakeProcore) -> None:
-        self.sandbox = sandbox
+    :param clock: the sandbox clock (upload deadlines)
+    :param storage_url: the storage host's base URL, asked when an upload is answered (it is
+        known once the sandbox listens)
+    """
+
+    def __init__(self, clock: SandboxClock, storage_url: Callable[[], str]) -> None:
+        self._clock = clock
+        self._storage_url = storage_url
         self._uploads: dict[str, Upload] = {}
         self._blobs: dict[int, Blob] = {}  # file version id -> its uploaded bytes
         self._lock = threading.Lock()
-        self._map = Map(
-            [
-                Rule(f"/s3/{BUCKET}", endpoint="post_object", methods=["POST"]),
-                Rule("/s3/segments/<uuid>/<int:number>", endpoint="put_segment", methods=["PUT"]),
-                Rule(
-                    "/s3/files/<int:version_id>/<path:name>",
-                    endpoint="get_object",
-                    methods=["GET", "HEAD"],
-                ),
-            ],
-            merge_slashes=False,
-        )
 
     # -- API side ---------------------------------------------------------------------------
-    def create(self, ctx: Ctx, scope: tuple[str, int]) -> Response:
-        body = ctx.body()
-        now = self.sandbox.clock.now()
-        upload = Upload(ulid(time.time()), scope, _holder(ctx), now)
-        storage = self.sandbox.storage_url
+    def create(self, body: dict[str, Any], caller: Caller, scope: tuple[str, int]) -> Response:
+        now = self._clock.now()
+        upload = Upload(ulid(time.time()), scope, caller, now)
+        storage = self._storage_url()
         if "segments" in body:
             segments = body["segments"]
             if not isinstance(segments, list) or not segments:
@@ -197,16 +166,29 @@ class UploadStore:
             "headers": headers,
         }
 
-    def _find(self, ctx: Ctx, scope: tuple[str, int], uuid: str) -> Upload:
+    def get(self, uuid: str) -> Optional[Upload]:
+        """The upload ``uuid`` names, whoever made it (the storage host's lookup)."""
         with self._lock:
-            upload = self._uploads.get(uuid)
+            return self._uploads.get(uuid)
+
+    def blob(self, version_id: int) -> Optional[Blob]:
+        """The uploaded bytes backing a file version, if an upload backs it."""
+        with self._lock:
+            return self._blobs.get(version_id)
+
+    def expired(self, upload: Upload) -> bool:
+        """Whether the time to start sending the upload's bytes has passed."""
+        return self._clock.now() > upload.created_at + START_WITHIN
+
+    def _find(self, caller: Caller, scope: tuple[str, int], uuid: str) -> Upload:
+        upload = self.get(uuid)
         # Only the creating user may use an upload (procore-api.md 3.12).
-        if upload is None or upload.scope != scope or upload.holder != _holder(ctx):
+        if upload is None or upload.scope != scope or upload.holder != caller:
             raise not_found()
         return upload
 
     def view(self, upload: Upload) -> dict[str, Any]:
-        storage = self.sandbox.storage_url
+        storage = self._storage_url()
         answer: dict[str, Any] = {"uuid": upload.uuid, "status": upload.status}
         if upload.segments:
             answer["segments"] = [
@@ -217,12 +199,14 @@ class UploadStore:
             answer["fields"] = dict(upload.fields)
         return answer
 
-    def show(self, ctx: Ctx, scope: tuple[str, int], uuid: str) -> Response:
-        return json_response(self.view(self._find(ctx, scope, uuid)))
+    def show(self, caller: Caller, scope: tuple[str, int], uuid: str) -> Response:
+        return json_response(self.view(self._find(caller, scope, uuid)))
 
-    def complete(self, ctx: Ctx, scope: tuple[str, int], uuid: str) -> Response:
-        upload = self._find(ctx, scope, uuid)
-        parts = ctx.body().get("segments")
+    def complete(
+        self, body: dict[str, Any], caller: Caller, scope: tuple[str, int], uuid: str
+    ) -> Response:
+        upload = self._find(caller, scope, uuid)
+        parts = body.get("segments")
         if not upload.segments:
             raise unprocessable({"segments": ["this upload is not segmented"]})
         if not isinstance(parts, list) or len(parts) != len(upload.segments):
@@ -237,9 +221,10 @@ class UploadStore:
         return json_response(self.view(upload))
 
     # -- v2.1: the Unified File Upload API (DOC tutorials/tutorial_unified_uploads.md) --------
-    def create_unified(self, ctx: Ctx, scope: tuple[str, int]) -> Response:
+    def create_unified(
+        self, body: dict[str, Any], caller: Caller, scope: tuple[str, int]
+    ) -> Response:
         """``POST /rest/v2.1/companies/{id}[/projects/{id}]/uploads``: always segmented."""
-        body = ctx.body()
         errors: dict[str, list[str]] = {}
         name = body.get("file_name")
         if not isinstance(name, str) or not name.strip():
@@ -268,8 +253,8 @@ class UploadStore:
             errors["file_size"] = ["is not the sum of the segment sizes"]
         if errors:
             raise unprocessable(errors)
-        now = self.sandbox.clock.now()
-        upload = Upload(ulid(time.time()), scope, _holder(ctx), now, size=int(size or 0))
+        now = self._clock.now()
+        upload = Upload(ulid(time.time()), scope, caller, now, size=int(size or 0))
         upload.unified = {
             "file_name": name,
             "content_type": str(body.get("content_type") or "application/octet-stream"),
@@ -283,7 +268,7 @@ class UploadStore:
             )
         with self._lock:
             self._uploads[upload.uuid] = upload
-        storage = self.sandbox.storage_url
+        storage = self._storage_url()
         expires = int(now + START_WITHIN)
         data = {
             **self._unified_view(upload),
@@ -310,23 +295,25 @@ class UploadStore:
             "status": status,
         }
 
-    def _find_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Upload:
-        upload = self._find(ctx, scope, upload_id)
+    def _find_unified(self, caller: Caller, scope: tuple[str, int], upload_id: str) -> Upload:
+        upload = self._find(caller, scope, upload_id)
         if upload.unified is None:
             raise not_found()  # a v1.x upload is not one of v2.1's
         return upload
 
-    def show_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Response:
-        upload = self._find_unified(ctx, scope, upload_id)
+    def show_unified(self, caller: Caller, scope: tuple[str, int], upload_id: str) -> Response:
+        upload = self._find_unified(caller, scope, upload_id)
         view = self._unified_view(upload)
         # Processing is instant here: a completed upload is "available" at once.
         view["sanitized_file_name"] = view["file_name"]
         view["custom_metadata"] = {}
         return json_response({"data": view})
 
-    def complete_unified(self, ctx: Ctx, scope: tuple[str, int], upload_id: str) -> Response:
-        upload = self._find_unified(ctx, scope, upload_id)
-        etags = ctx.body().get("part_etags")
+    def complete_unified(
+        self, body: dict[str, Any], caller: Caller, scope: tuple[str, int], upload_id: str
+    ) -> Response:
+        upload = self._find_unified(caller, scope, upload_id)
+        etags = body.get("part_etags")
         if not isinstance(etags, list) or len(etags) != len(upload.segments):
             raise unprocessable({"part_etags": [f"must list {len(upload.segments)} etags"]})
         for number, (etag, segment) in enumerate(zip(etags, upload.segments)):
@@ -340,7 +327,7 @@ class UploadStore:
         upload.status = "complete"
         return json_response({"data": {"upload_id": upload.uuid, "status": "complete"}})
 
-    def consume(self, ctx: Ctx, uuid: str) -> Blob:
+    def consume(self, caller: Caller, uuid: str) -> Blob:
         """Check an upload can back a file and hand over its bytes (``upload_uuid``).
 
         The upload lets go of its bytes: from here on they belong to the file version that
@@ -348,7 +335,7 @@ class UploadStore:
         """
         with self._lock:
             upload = self._uploads.get(uuid)
-            if upload is None or upload.holder != _holder(ctx):
+            if upload is None or upload.holder != caller:
                 raise unprocessable({"upload_uuid": ["is not an upload of yours"]})
             if upload.status != "complete":
                 raise unprocessable({"upload_uuid": ["the upload is not complete"]})
@@ -385,104 +372,6 @@ class UploadStore:
                 held += sum(len(s.content or b"") for s in upload.segments)
         return held
 
-    # -- storage side -----------------------------------------------------------------------
-    def storage(self, request: Request) -> Response:
-        adapter = self._map.bind_to_environ(request.environ)
-        try:
-            endpoint, args = adapter.match()
-        except HTTPException as exc:
-            return _s3_error(exc.code or 404, "NoSuchKey", "The specified key does not exist.")
-        if "Authorization" in request.headers:
-            # What S3 answers when a bearer token rides along with a presigned request.
-            return _s3_error(
-                400,
-                "InvalidArgument",
-                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-                "Signature query string parameter or the Authorization header should be specified",
-            )
-        if endpoint == "post_object":
-            return self._post_object(request)
-        if endpoint == "get_object":
-            return self._get_object(request, args["version_id"])
-        return self._put_segment(request, args["uuid"], args["number"])
-
-    def _get_object(self, request: Request, version_id: int) -> Response:
-        seed = self.sandbox.seed
-        if request.args.get("X-Amz-Signature") != version_signature(seed, version_id):
-            return _s3_error(403, "SignatureDoesNotMatch", "The request signature does not match.")
-        with self._lock:
-            blob = self._blobs.get(version_id)
-        if blob is None:
-            size = self._unbacked_size(version_id)
-            if size is None:
-                return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-            blob = Blob((version_content(seed, version_id, size),))
-        response = Response(_stream(blob.chunks), status=200, mimetype="application/octet-stream")
-        response.headers["Content-Length"] = str(blob.size)
-        return response
-
-    def _unbacked_size(self, version_id: int) -> Optional[int]:
-        """The size of a live file version that no upload backs, else ``None``."""
-        file_id = version_id // 100
-        data = self.sandbox.data
-        with data.lock:
-            record = data.files.get(file_id)
-        for version in (record or {}).get("file_versions", ()):
-            if version.get("id") == version_id:
-                return int(version.get("size") or 0)
-        return None
-
-    def _expired(self, upload: Upload) -> bool:
-        return self.sandbox.clock.now() > upload.created_at + START_WITHIN
-
-    def _post_object(self, request: Request) -> Response:
-        form = request.form
-        key = form.get("key", "")
-        uuid = key.split("/")[1] if key.count("/") >= 2 else ""
-        with self._lock:
-            upload = self._uploads.get(uuid)
-        if upload is None or upload.segments:
-            return _s3_error(403, "AccessDenied", "Invalid according to Policy")
-        for name, value in upload.fields.items():
-            if form.get(name) != value:
-                return _s3_error(
-                    403, "AccessDenied", f"Invalid according to Policy: field {name} does not match"
-                )
-        if self._expired(upload):
-            return _s3_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
-        if "file" not in request.files:
-            return _s3_error(
-                400, "InvalidArgument", "POST requires exactly one file upload per request."
-            )
-        content = request.files["file"].read()
-        upload.size = len(content)
-        upload.content = content
-        upload.status = "complete"
-        response = Response(status=204)
-        response.headers["ETag"] = f'"{hashlib.md5(content).hexdigest()}"'  # noqa: S324 - S3's ETag
-        response.headers["Location"] = f"{self.sandbox.storage_url}/s3/{BUCKET}/{key}"
-        return response
-
-    def _put_segment(self, request: Request, uuid: str, number: int) -> Response:
-        with self._lock:
-            upload = self._uploads.get(uuid)
-        if upload is None or not 0 <= number < len(upload.segments):
-            return _s3_error(404, "NoSuchUpload", "The specified upload does not exist.")
-        segment = upload.segments[number]
-        if request.args.get("X-Amz-Signature") != segment.signature:
-            return _s3_error(403, "SignatureDoesNotMatch", "The request signature does not match.")
-        if self._expired(upload):
-            return _s3_error(403, "AccessDenied", "Request has expired")
-        content = request.get_data()
-        problems = _check_segment_headers(request.headers, segment, content)
-        if problems:
-            return _s3_error(400, "BadDigest", problems)
-        segment.etag = f'"{hashlib.md5(content).hexdigest()}"'  # noqa: S324 - S3's ETag
-        segment.content = content
-        response = Response(status=200)
-        response.headers["ETag"] = segment.etag
-        return response
-
 
 def _is_sha256(value: Any) -> bool:
     return (
@@ -490,117 +379,3 @@ def _is_sha256(value: Any) -> bool:
         and len(value) == 64
         and all(c in "0123456789abcdef" for c in value.lower())
     )
-
-
-def _stream(chunks: tuple[bytes, ...]) -> Iterator[bytes]:
-    # memoryview slices share the stored bytes: serving copies at most one chunk at a time.
-    for chunk in chunks:
-        view = memoryview(chunk)
-        for start in range(0, len(view), DOWNLOAD_CHUNK):
-            yield bytes(view[start : start + DOWNLOAD_CHUNK])
-
-
-def _check_segment_headers(headers: Headers, segment: Segment, content: bytes) -> str:
-    if len(content) != segment.size:
-        return f"The body is {len(content)} bytes; the presigned size is {segment.size}."
-    if headers.get("x-amz-content-sha256", "").lower() != segment.sha256:
-        return "The x-amz-content-sha256 header does not match the presigned value."
-    if hashlib.sha256(content).hexdigest() != segment.sha256:
-        return "The body's SHA-256 does not match x-amz-content-sha256."
-    if segment.md5:
-        expected = base64.b64encode(bytes.fromhex(segment.md5)).decode()
-        if headers.get("Content-MD5") != expected:
-            return "The Content-MD5 you specified did not match what we received."
-    return ""
-
-
-# -- routes -------------------------------------------------------------------------------------
-
-
-def _project_scope(ctx: Ctx, project_id: int) -> tuple[str, int]:
-    level = "standard" if ctx.request.method != "GET" else "readonly"
-    ctx.in_project(project_id, "documents", level)
-    return ("project", project_id)
-
-
-def _company_scope(ctx: Ctx, company_id: int) -> tuple[str, int]:
-    level = "standard" if ctx.request.method != "GET" else "readonly"
-    ctx.in_company(company_id, "documents", level)
-    return ("company", company_id)
-
-
-def project_create(ctx: Ctx, project_id: int) -> Response:
-    return ctx.sandbox.uploads.create(ctx, _project_scope(ctx, project_id))
-
-
-def project_show(ctx: Ctx, project_id: int, uuid: str) -> Response:
-    return ctx.sandbox.uploads.show(ctx, _project_scope(ctx, project_id), uuid)
-
-
-def project_complete(ctx: Ctx, project_id: int, uuid: str) -> Response:
-    return ctx.sandbox.uploads.complete(ctx, _project_scope(ctx, project_id), uuid)
-
-
-def company_create(ctx: Ctx, company_id: int) -> Response:
-    return ctx.sandbox.uploads.create(ctx, _company_scope(ctx, company_id))
-
-
-def company_show(ctx: Ctx, company_id: int, uuid: str) -> Response:
-    return ctx.sandbox.uploads.show(ctx, _company_scope(ctx, company_id), uuid)
-
-
-def company_complete(ctx: Ctx, company_id: int, uuid: str) -> Response:
-    return ctx.sandbox.uploads.complete(ctx, _company_scope(ctx, company_id), uuid)
-
-
-def _v21_scope(ctx: Ctx, company_id: int, project_id: Optional[int]) -> tuple[str, int]:
-    if project_id is None:
-        return _company_scope(ctx, company_id)
-    scope = _project_scope(ctx, project_id)
-    if ctx.header_company != company_id:
-        raise not_found()  # the path's company must be the project's
-    return scope
-
-
-def unified_create(ctx: Ctx, company_id: int, project_id: Optional[int] = None) -> Response:
-    return ctx.sandbox.uploads.create_unified(ctx, _v21_scope(ctx, company_id, project_id))
-
-
-def unified_show(
-    ctx: Ctx, company_id: int, upload_id: str, project_id: Optional[int] = None
-) -> Response:
-    scope = _v21_scope(ctx, company_id, project_id)
-    return ctx.sandbox.uploads.show_unified(ctx, scope, upload_id)
-
-
-def unified_complete(
-    ctx: Ctx, company_id: int, upload_id: str, project_id: Optional[int] = None
-) -> Response:
-    scope = _v21_scope(ctx, company_id, project_id)
-    return ctx.sandbox.uploads.complete_unified(ctx, scope, upload_id)
-
-
-def rules() -> list[Rule]:
-    """The upload routes on the API host (v1.0 and v1.1, projects and companies; v2.1)."""
-    found = []
-    for version in ("v1.0", "v1.1"):
-        for kind, create, show, complete in (
-            ("projects/<int:project_id>", project_create, project_show, project_complete),
-            ("companies/<int:company_id>", company_create, company_show, company_complete),
-        ):
-            base = f"/rest/{version}/{kind}/uploads"
-            found += [
-                Rule(base, endpoint=create, methods=["POST"]),
-                Rule(f"{base}/<uuid>", endpoint=show, methods=["GET"]),
-                Rule(f"{base}/<uuid>", endpoint=complete, methods=["PATCH"]),
-            ]
-    for base in (
-        "/rest/v2.1/companies/<int:company_id>/uploads",
-        "/rest/v2.1/companies/<int:company_id>/projects/<int:project_id>/uploads",
-    ):
-        found += [
-            Rule(base, endpoint=unified_create, methods=["POST"]),
-            Rule(f"{base}/<upload_id>", endpoint=unified_show, methods=["GET"]),
-            Rule(f"{base}/<upload_id>", endpoint=unified_complete, methods=["PATCH"]),
-        ]
-    return found

@@ -283,7 +283,7 @@ def _shape(path: str) -> str:
 
 def test_item_7_every_sandbox_api_route_is_a_catalogue_route() -> None:
     from procore_dc._catalog import load_catalog
-    from procore_dc.testing import _api
+    from procore_dc.testing import api as _api
 
     catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
     served = set()
@@ -310,11 +310,11 @@ def test_item_7_the_other_hosts_serve_oauth_routes_or_listed_non_rest_ones(
     sandbox: FakeProcore,
 ) -> None:
     from procore_dc._catalog import load_catalog
-    from procore_dc.testing import _files, _sandbox
+    from procore_dc.testing import _dispatch, _filehost, _storage
 
     catalogue = {f"{op['method']} {_shape(op['path'])}" for op in load_catalog()["operations"]}
     served = set()
-    maps = [_sandbox._maps()[1], _files._MAP, sandbox.uploads._map]
+    maps = [_dispatch._maps()[1], _filehost._MAP, _storage._MAP]
     for routes in maps:
         for rule in routes.iter_rules():
             for method in sorted(rule.methods or ()):
@@ -773,7 +773,7 @@ def test_item_1_file_host_refuses_forged_and_unknown_links(sandbox: FakeProcore)
     assert requests.get(f"{sandbox.files_url}/elsewhere", headers=token, timeout=5).status_code == (
         404
     )
-    from procore_dc.testing._data import version_signature
+    from procore_dc.testing._files import version_signature
 
     gone = 999_999_999_01
     link = f"{base}/{gone}/a?sig={version_signature(sandbox.seed, gone)}"

@@ -22,6 +22,7 @@ from werkzeug.test import Client, TestResponse
 from procore_dc._catalog import load_catalog, load_schemas
 from procore_dc.operation_permissions import operation_requirements, permission_block
 from procore_dc.testing import FakeProcore
+from procore_dc.testing._dispatch import _maps
 
 COMPANY = 8
 PROJECT = 100001
@@ -129,7 +130,7 @@ class Harness:
         return hook_id, trigger.get_json()["id"]
 
     def hand_written(self, method: str, path: str) -> bool:
-        adapter = self.sandbox._api_map.bind("127.0.0.1")
+        adapter = _maps()[0].bind("127.0.0.1")
         try:
             adapter.match(path, method=method)
         except HTTPException:
@@ -506,7 +507,7 @@ def test_the_catalogue_is_served_whole() -> None:
     """No catalogue operation is left to the 404 route: oauth on the login host, the rest on
     the API host (hand-written first, the generic engine beneath)."""
     sandbox = FakeProcore(seed=0, rate_limits=None)
-    adapter = sandbox._api_map.bind("127.0.0.1")
+    adapter = _maps()[0].bind("127.0.0.1")
     unserved = []
     for op in API_OPS:
         path = re.sub(r"\{\w+\}", "1", op["path"])
@@ -519,7 +520,7 @@ def test_the_catalogue_is_served_whole() -> None:
         if found is None or found.key != _op_id(op):
             unserved.append(_op_id(op))
     assert unserved == []
-    login = sandbox._login_map.bind("127.0.0.1")
+    login = _maps()[1].bind("127.0.0.1")
     for op in CATALOGUE:
         if op["path"] in OAUTH:
             login.match(op["path"], method=op["method"])

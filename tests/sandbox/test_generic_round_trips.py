@@ -55,7 +55,7 @@ def _collections() -> dict[str, dict[str, Operation]]:
 
 
 def _hand_written(method: str, path: str) -> bool:
-    from procore_dc.testing._sandbox import _maps
+    from procore_dc.testing._dispatch import _maps
 
     adapter = _maps()[0].bind("127.0.0.1")
     try:

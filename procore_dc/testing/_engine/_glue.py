@@ -19,8 +19,6 @@ from procore_dc.permissions import Scope
 from procore_dc.testing._engine._handlers import Call, RefusedError, handle
 from procore_dc.testing._engine._routes import Operation, route_table
 from procore_dc.testing._engine._shapes import Shapes
-from procore_dc.testing._engine._store import Records
-from procore_dc.testing._engine._world import World
 from procore_dc.testing._rest import (
     Ctx,
     HTTPError,
@@ -29,7 +27,9 @@ from procore_dc.testing._rest import (
     paginate,
     parse_filters,
     unprocessable,
+    value_matches,
 )
+from procore_dc.testing._world import World
 
 __all__ = ["GenericEngine"]
 
@@ -41,13 +41,11 @@ _VENDOR_HINTS = ("vendor_id", "contractor_id", "company_vendor_id")
 class GenericEngine:
     """Serves every catalogue operation that no hand-written route serves.
 
-    :param data: the sandbox's :class:`~procore_dc.testing.SandboxData`
-    :param clock: epoch seconds of the sandbox clock
-    :param seed: the sandbox seed
+    :param world: the sandbox's world (the generic collections are ``world.records``)
     """
 
-    def __init__(self, data: Any, clock: Callable[[], float], seed: int) -> None:
-        self.world = World(data=data, clock=clock, records=Records(seed), seed=seed)
+    def __init__(self, world: World) -> None:
+        self.world = world
 
     def route(self, request: Request) -> Optional[tuple[Callable[..., Response], dict[str, Any]]]:
         """The endpoint serving ``request``, as the sandbox's routing expects, or ``None``."""
@@ -274,8 +272,6 @@ def _page(ctx: Ctx, items: list[Any], status: int) -> Response:
 
 
 def _matches_all(item: Any, filters: Mapping[str, list[str]]) -> bool:
-    from procore_dc.testing._rest import _matches
-
     if not isinstance(item, dict):
         return True
     for name, wanted in filters.items():
@@ -287,7 +283,7 @@ def _matches_all(item: Any, filters: Mapping[str, list[str]]) -> bool:
         if isinstance(value, list):
             if not any(str(v.get("id") if isinstance(v, dict) else v) in wanted for v in value):
                 return False
-        elif not _matches(value, wanted):
+        elif not value_matches(value, wanted):
             return False
     return True
 

@@ -1,6 +1,6 @@
 """What each kind of operation does: list, show, create, update, delete, sync, actions.
 
-Handlers see only the :class:`~procore_dc.testing._engine._world.World` and the checked
+Handlers see only the :class:`~procore_dc.testing._world.World` and the checked
 :class:`Call`; they return ``(status, body)``, where a ``list`` body is paginated by the caller.
 """
 
@@ -14,7 +14,7 @@ import attrs
 from procore_dc.testing._engine._routes import Operation
 from procore_dc.testing._engine._shapes import Shapes
 from procore_dc.testing._engine._store import Partition
-from procore_dc.testing._engine._world import World
+from procore_dc.testing._world import World
 
 __all__ = ["Call", "RefusedError", "handle", "SYNC_LIMIT"]
 

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 __all__ = ["no_hint", "scalar"]
 
-# The same anchor as the curated records (testing/_data.py), so dates of all tools line up.
+# The same anchor as the curated records (testing/_seed.py), so dates of all tools line up.
 _EPOCH = dt.datetime(2025, 1, 6, 8, 0, 0, tzinfo=dt.timezone.utc).timestamp()
 _TRADES = ("Concrete", "Electrical", "Plumbing", "Drywall", "Steel", "HVAC", "Roofing", "Sitework")
 _THINGS = ("footings", "level 2 slab", "curtain wall", "roof drains", "stair core", "duct risers")

@@ -1,22 +1,27 @@
-"""The narrow world a generic handler may touch: the seeded directory, the clock, its records."""
+"""The narrow world a request handler may touch: the records, the clock, events and uploads.
+
+``FakeProcore`` composes one :class:`World` and hands it (through ``Ctx``) to every handler,
+hand-written or generic; a handler never sees the sandbox itself, its listeners, faults,
+rate limits, apps or request log.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import attrs
 
-from procore_dc.testing._engine._store import Records
+from procore_dc.testing._times import iso
+
+if TYPE_CHECKING:
+    from procore_dc.testing._clock import SandboxClock
+    from procore_dc.testing._data import SandboxData
+    from procore_dc.testing._engine._store import Records
+    from procore_dc.testing._uploads import UploadStore
+    from procore_dc.testing._webhooks import WebhookDispatcher
 
 __all__ = ["World"]
-
-
-def _iso(epoch: float) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 # Generic collections whose records the hand-written tools hold (SandboxData tables).
 _CURATED = {
@@ -32,20 +37,29 @@ _CURATED = {
 _PER_COMPANY = ("users", "vendors")
 
 
-@attrs.define
+@attrs.define(eq=False)
 class World:
     """What a handler may read and change, and nothing else.
 
-    :ivar data: the curated records (companies, projects, users, vendors): ids to point at
-    :ivar clock: ``clock()`` -> epoch seconds of the sandbox clock
-    :ivar records: the generic collections
+    :ivar data: the seeded and changed records of the hand-written tools (companies,
+        projects, users, vendors, RFIs ...)
+    :ivar clock: the sandbox clock (``clock.now()`` -> epoch seconds)
     :ivar seed: the sandbox seed (generated values derive from it)
+    :ivar events: the webhook dispatcher writes emit events to
+    :ivar uploads: the uploads and the bytes that back file versions
+    :ivar records: the generic engine's collections
     """
 
-    data: Any
-    clock: Callable[[], float]
-    records: Records
+    data: SandboxData
+    clock: SandboxClock
     seed: int
+    events: WebhookDispatcher
+    uploads: UploadStore
+    records: Records
+
+    def now(self) -> str:
+        """The sandbox time, formatted as Procore formats timestamps."""
+        return iso(self.clock.now())
 
     def in_company(self, partition: str, company_id: int) -> bool:
         """Whether a partition key (``c8``, ``p100001/...``) lies in company ``company_id``."""
@@ -71,7 +85,3 @@ class World:
         if not self.in_company(scope, company_id):
             return None
         return partition, json.loads(json.dumps(record))
-
-    def now(self) -> str:
-        """The sandbox time, formatted as Procore formats timestamps."""
-        return _iso(self.clock())
