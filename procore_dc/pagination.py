@@ -26,9 +26,9 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 import attrs
 import requests
 
+from procore_dc._http import response_json
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
-from procore_dc.session import response_json
 
 if TYPE_CHECKING:
     from procore_dc.session import Session

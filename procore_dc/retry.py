@@ -39,6 +39,7 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
+from procore_dc._http import describe_error
 from procore_dc._redact import get_logger, redact_url
 from procore_dc.exceptions import ConfigurationError, RateLimitError, TimeoutError
 
@@ -146,17 +147,6 @@ def _next_attempt() -> None:
     _ATTEMPTS.number += 1
     _ATTEMPTS.started = time.perf_counter()
     _ATTEMPTS.outcome = ""
-
-
-def describe_error(error: BaseException) -> str:
-    """A short, secret-free name for a transport failure, e.g. ``NewConnectionError``."""
-    reason = getattr(error, "reason", None)
-    if isinstance(reason, BaseException):
-        error = reason
-    inner = error.args[1] if len(error.args) > 1 else None
-    if isinstance(inner, BaseException):  # ProtocolError("Connection aborted.", exc)
-        return f"{type(error).__name__}({type(inner).__name__})"
-    return type(error).__name__
 
 
 # -- validation -------------------------------------------------------------------------------

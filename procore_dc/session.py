@@ -20,7 +20,6 @@ Resource clients build on :meth:`Session.get_json` and friends and on :meth:`Ses
 from __future__ import annotations
 
 import copy
-import json as _json
 import platform
 import threading
 import time
@@ -31,16 +30,9 @@ from urllib.parse import urlsplit
 import requests
 import requests.utils
 from requests.cookies import RequestsCookieJar
-from requests.exceptions import (
-    ChunkedEncodingError,
-    ConnectTimeout,
-    ReadTimeout,
-    RequestException,
-    SSLError,
-)
+from requests.exceptions import ChunkedEncodingError, RequestException
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
 from procore_dc._body import (
     DEFAULT_DEADLINE,
@@ -51,6 +43,14 @@ from procore_dc._body import (
     read_body,
 )
 from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
+from procore_dc._http import (
+    check_complete,
+    describe_error,
+    explain,
+    no_auth,
+    response_json,
+    rewindable,
+)
 from procore_dc._ids import coerce_optional_id
 from procore_dc._redact import (
     get_logger,
@@ -65,7 +65,6 @@ from procore_dc.exceptions import (
     ConfigurationError,
     ProcoreError,
     RateLimitError,
-    ResponseFormatError,
     TimeoutError,
     TransportError,
 )
@@ -76,7 +75,6 @@ from procore_dc.retry import (
     attempts_made,
     begin_call,
     continue_after_body_error,
-    describe_error,
     end_resume,
     log_attempt,
     rate_pause,
@@ -159,62 +157,6 @@ def _bearer_token(header: Optional[str]) -> Optional[str]:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def response_json(response: requests.Response) -> Any:
-    """Decode a 2xx response's JSON body; a 204 or an empty body gives ``None``.
-
-    :raises ResponseFormatError: when the body is not JSON
-
-    .. code-block:: python
-
-        data = response_json(session.request("GET", "/rest/v1.0/me"))
-    """
-    if response.status_code == 204:
-        return None
-    body = response.content
-    if not body or not body.strip():
-        return None
-    try:
-        return _json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        request = response.request
-        what = f"{request.method} {redact_url(request.url or '')}" if request else "the request"
-        content_type = response.headers.get("Content-Type") or "no Content-Type"
-        raise ResponseFormatError(
-            f"expected JSON from {what} but the {response.status_code} body ({content_type}) is "
-            f"not valid JSON: {type(exc).__name__}",
-            status_code=response.status_code,
-            url=(request.url or "") if request else "",
-            body=body[:4096].decode("utf-8", errors="replace"),
-        ) from None
-
-
-def _explain(exc: BaseException) -> str:
-    """A sentence saying what went wrong on the wire, without secrets."""
-    chain: list[BaseException] = []
-    seen: Optional[BaseException] = exc
-    while seen is not None and len(chain) < 8:
-        chain.append(seen)
-        reason = getattr(seen, "reason", None)
-        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = reason if isinstance(reason, BaseException) else nested
-    if isinstance(exc, ConnectTimeout):
-        return "timed out connecting to Procore"
-    if isinstance(exc, ReadTimeout):
-        return "no response within the read timeout; the server may still have acted on the request"
-    if isinstance(exc, SSLError):
-        return "the TLS handshake or connection failed"
-    if isinstance(exc, ChunkedEncodingError):
-        return "the response body broke off before its end"
-    if any(isinstance(e, ReadTimeoutError) for e in chain):
-        # Retries spent on read timeouts: requests re-raises them as a ConnectionError.
-        return "no response within the read timeout; the server may still have acted on the request"
-    if any(isinstance(e, NewConnectionError) for e in chain):
-        return "could not connect (refused, unreachable or unresolvable)"
-    if any(isinstance(e, ProtocolError) for e in chain):
-        return "the connection was closed or reset before a complete response arrived"
-    return f"the request failed ({describe_error(exc)})"
 
 
 class Session:
@@ -498,7 +440,7 @@ class Session:
             data=data,
             files=files,
             headers=send_headers,
-            auth=self.auth if authenticated else _no_auth,
+            auth=self.auth if authenticated else no_auth,
         )
         # A fresh list per prepared request (requests copies the session's hooks into it).
         prepared.hooks["response"].append(_drop_redirect_body)
@@ -616,11 +558,11 @@ class Session:
                         url=url,
                         what="the error page" if failed else "the body",
                     )
-                    _check_complete(response, body)
+                    check_complete(response, body)
                     break
                 except (ChunkedEncodingError, requests.ConnectionError) as exc:
                     response.close()
-                    if _rewindable(prepared) and continue_after_body_error(response, method, exc):
+                    if rewindable(prepared) and continue_after_body_error(response, method, exc):
                         continue
                     log_attempt("body cut short")
                     raise
@@ -631,7 +573,7 @@ class Session:
             scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
             attempts = attempts_made()
             raise TransportError(
-                f"{_explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
+                f"{explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
                 method=method,
                 url=url,
             ) from exc
@@ -912,11 +854,6 @@ def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests
     return response
 
 
-def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
-    # An explicit no-op, so requests does not fall back to ~/.netrc credentials.
-    return r
-
-
 _METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
 
 
@@ -933,26 +870,3 @@ def _safe_netloc(url: str) -> str:
         return _netloc(url)
     except ValueError as exc:
         raise ConfigurationError(f"not a valid URL: {exc}") from None
-
-
-def _check_complete(response: requests.Response, body: bytes) -> None:
-    """Raise when fewer bytes arrived than ``Content-Length`` promised.
-
-    urllib3 2 does this itself; urllib3 1.26 returns a short body without complaint.
-    """
-    if response.status_code in (204, 304) or (
-        response.request and response.request.method == "HEAD"
-    ):
-        return  # no body, whatever Content-Length says
-    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
-        return  # the length counts compressed bytes; requests already decoded them
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and len(body) < int(declared):
-        raise ChunkedEncodingError(
-            f"the body has {len(body)} of the {declared} bytes Content-Length promised"
-        )
-
-
-def _rewindable(prepared: requests.PreparedRequest) -> bool:
-    body = prepared.body
-    return body is None or isinstance(body, (bytes, str))

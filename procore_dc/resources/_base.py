@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Un
 from urllib.parse import quote
 
 from procore_dc._changes import Changes, read_changes
+from procore_dc._http import response_json
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
@@ -168,8 +169,6 @@ class ResourceClient:
         json: Any = None,
     ) -> T:
         response = self._session.request(method, path, params=params, json=json)
-        from procore_dc.session import response_json  # the session layer owns JSON decoding
-
         body = response_json(response)
         return structure(body, model, url=response.url)
 
@@ -190,8 +189,6 @@ class ResourceClient:
         for batch in _batches(items, batch_size):
             body = [_wire_fields(item, "sync item") for item in batch]
             response = self._session.request("PATCH", path, params=params, json={"updates": body})
-            from procore_dc.session import response_json
-
             payload = response_json(response)
             if not isinstance(payload, Mapping):
                 raise ResponseFormatError(

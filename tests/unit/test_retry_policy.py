@@ -19,7 +19,8 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from procore_dc import RateLimitError, RetryPolicy
-from procore_dc.retry import attempts_made, begin_call, continue_after_body_error, describe_error
+from procore_dc._http import describe_error
+from procore_dc.retry import attempts_made, begin_call, continue_after_body_error
 
 
 def waits_after_errors(policy: RetryPolicy, failures: int) -> None:
