@@ -14,7 +14,8 @@ renews the token once on a 401, and turns every failure into an exception from
     status >= 400                -> APIError.from_response: NotFoundError, RateLimitError, ...
     2xx whose body is not JSON   -> ResponseFormatError (get_json and friends)
 
-Resource clients build on :meth:`Session.get_json` and friends and on :meth:`Session.paginate`.
+Resource clients build on :meth:`Session.request` and :meth:`Session.get_json` and friends;
+lists are walked by :class:`~procore_dc.pagination.PageIterator`, which takes a session.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import copy
 import platform
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -82,7 +83,6 @@ from procore_dc.retry import (
 
 if TYPE_CHECKING:
     from procore_dc.auth.base import AuthStrategy
-    from procore_dc.pagination import PageIterator
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -97,8 +97,6 @@ __all__ = [
 log = get_logger(__name__)
 # urllib3 logs request targets (query strings included) at DEBUG and WARNING.
 install_log_filter(("urllib3",))
-
-T = TypeVar("T")
 
 #: The retry policy a session uses unless given one.
 DEFAULT_RETRY = RetryPolicy()
@@ -201,11 +199,12 @@ class Session:
     .. code-block:: python
 
         from procore_dc import ServiceAccountAuth, Session
+        from procore_dc.pagination import PageIterator
 
         auth = ServiceAccountAuth.from_env()
         with Session(auth, company_id=8, user_agent="acme-sync/2.1") as session:
             me = session.get_json("/rest/v1.0/me")
-            for project in session.paginate("/rest/v1.0/projects", params={"company_id": 8}):
+            for project in PageIterator(session, "/rest/v1.0/projects", params={"company_id": 8}):
                 print(project["name"])
     """
 
@@ -775,74 +774,6 @@ class Session:
             session.delete("/rest/v1.0/projects/42/rfis/7", params={"project_id": 42})
         """
         self.request("DELETE", path, params=params, company_id=company_id).close()
-
-    @overload
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: None = None,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[Any]: ...
-
-    @overload
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: Callable[[Mapping[str, Any]], T],
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[T]: ...
-
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: Optional[Callable[[Mapping[str, Any]], Any]] = None,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[Any]:
-        """Return a lazy :class:`~procore_dc.pagination.PageIterator` over a list endpoint.
-
-        Nothing is sent until you iterate (or read ``.total``).
-
-        :param path: the list endpoint, e.g. ``/rest/v1.0/projects``
-        :param params: query parameters (filters, ``company_id``, ...)
-        :param per_page: items per page (default: ``100``)
-        :param structure: turns each item mapping into your type (default: keep the mapping)
-        :param limit: stop after this many items (default: all)
-        :param prefetch: pages in flight at once once ``Total`` is known (default: ``1``)
-        :param company_id: the ``Procore-Company-Id`` (default: the session's)
-        :raises ConfigurationError: for a bad ``per_page``, ``limit`` or ``prefetch``
-
-        .. code-block:: python
-
-            for rfi in session.paginate("/rest/v1.0/projects/42/rfis", prefetch=4):
-                print(rfi["subject"])
-        """
-        from procore_dc.pagination import PageIterator
-
-        return PageIterator(
-            self,
-            path,
-            params=params,
-            per_page=per_page,
-            structure=structure,
-            limit=limit,
-            prefetch=prefetch,
-            company_id=company_id,
-        )
 
 
 def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests.Response:

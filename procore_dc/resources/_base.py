@@ -18,11 +18,10 @@ from procore_dc._http import response_json
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
-from procore_dc.pagination import CursorPageIterator
+from procore_dc.pagination import CursorPageIterator, PageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
-    from procore_dc.pagination import PageIterator
     from procore_dc.session import Session
 
 __all__ = [
@@ -135,27 +134,18 @@ class ResourceClient:
             return structure(item, model, url=path)
 
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        iterator: PageIterator[T]
-        if cursor:
-            # The endpoint pages by page_start (the last id seen) and page_size, and sends no
-            # Link or Total header.
-            iterator = CursorPageIterator(
-                self._session,
-                path,
-                params=params,
-                per_page=per_page,
-                structure=build,
-                limit=limit,
-            )
-        else:
-            iterator = self._session.paginate(
-                path,
-                params=params,
-                per_page=per_page,
-                structure=build,
-                limit=limit,
-                prefetch=prefetch,
-            )
+        # The deliveries endpoint pages by page_start (the last id seen) and page_size, and
+        # sends no Link or Total header; every other list follows Link and Total.
+        kind = CursorPageIterator if cursor else PageIterator
+        iterator: PageIterator[T] = kind(
+            self._session,
+            path,
+            params=params,
+            per_page=per_page,
+            structure=build,
+            limit=limit,
+            prefetch=prefetch,
+        )
         iterator.model = model
         return iterator
 
