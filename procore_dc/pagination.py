@@ -26,6 +26,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 import attrs
 import requests
 
+from procore_dc._headers import get_int
 from procore_dc._http import response_json
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
@@ -99,16 +100,6 @@ def _positive_int(value: Any, name: str, *, allow_none: bool = False, minimum: i
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigurationError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return value
-
-
-def _header_int(headers: Mapping[str, str], name: str) -> Optional[int]:
-    value = headers.get(name)
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)
 
 
 def _split_link(url: str) -> SplitResult:
@@ -400,7 +391,7 @@ class PageIterator(Generic[T]):
             items = self._items(response)
         finally:
             response.close()
-        total = _header_int(response.headers, "Total")
+        total = get_int(response.headers, "Total")
         next_url = response.links.get("next", {}).get("url") or None
         if next_url is not None:
             _split_link(next_url)  # a format error for a link that is not a URL
@@ -408,7 +399,7 @@ class PageIterator(Generic[T]):
         if number == self._start:
             self._total = total
             self._total_known = True
-            self._first_per_page = _header_int(response.headers, "Per-Page") or (
+            self._first_per_page = get_int(response.headers, "Per-Page") or (
                 len(items)
                 if total is not None and len(items) < min(total, self._per_page)
                 else None

@@ -35,6 +35,7 @@ from requests.exceptions import ChunkedEncodingError, RequestException
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 
+from procore_dc._attempts import Call
 from procore_dc._body import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BODY_BYTES,
@@ -59,6 +60,7 @@ from procore_dc._redact import (
     redact_url,
     scrub_exception_chain,
 )
+from procore_dc._urllib3_retry import continue_after_body_error
 from procore_dc._version import __version__
 from procore_dc.environments import Environment, _netloc
 from procore_dc.exceptions import (
@@ -71,15 +73,7 @@ from procore_dc.exceptions import (
 )
 from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
 from procore_dc.rate_limit import RateLimitState
-from procore_dc.retry import (
-    RetryPolicy,
-    attempts_made,
-    begin_call,
-    continue_after_body_error,
-    end_resume,
-    log_attempt,
-    rate_pause,
-)
+from procore_dc.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from procore_dc.auth.base import AuthStrategy
@@ -522,13 +516,24 @@ class Session:
     ) -> requests.Response:
         method = prepared.method or "GET"
         url = prepared.url or ""
-        begin_call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes)
+        with Call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes) as call:
+            return self._send_call(call, prepared, timeout, stream, deadline)
+
+    def _send_call(
+        self,
+        call: Call,
+        prepared: requests.PreparedRequest,
+        timeout: Timeout,
+        stream: bool,
+        deadline: float,
+    ) -> requests.Response:
+        method, url = call.method, call.url
         company = str(prepared.headers.get("Procore-Company-Id") or "").strip()
         state = self.rate_limit_for(int(company) if company.isdigit() else None)
         self._in_flight.state = state
         if self.pace:
-            self._wait_for_window(state, deadline)
-        scope = self._take_permit(prepared)
+            self._wait_for_window(state, deadline, call)
+        scope = self._take_permit(prepared, call)
         http = self.requests_session
         settings = self._settings.send_kwargs(url)
         bounded = deadline_timeout(timeout, deadline)
@@ -541,7 +546,7 @@ class Session:
                         prepared, timeout=bounded, allow_redirects=True, stream=True, **settings
                     )
                 finally:
-                    end_resume()
+                    call.resume = None  # a resumed budget serves one send
                 state.update(response.headers)
                 if scope is not None and self.rate_budget is not None:
                     self.rate_budget.observe(scope, response.headers)
@@ -563,27 +568,26 @@ class Session:
                     response.close()
                     if rewindable(prepared) and continue_after_body_error(response, method, exc):
                         continue
-                    log_attempt("body cut short")
+                    call.log("body cut short")
                     raise
         except ProcoreError:
             raise
         except RequestException as exc:
-            log_attempt(describe_error(exc))
+            call.log(describe_error(exc))
             scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
-            attempts = attempts_made()
+            attempts = call.number
             raise TransportError(
                 f"{explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
                 method=method,
                 url=url,
             ) from exc
         finally:
-            paused = rate_pause()
-            if paused is not None:
-                state.record_pause(*paused)
-        log_attempt(str(response.status_code))
+            if call.rate_pause is not None:
+                state.record_pause(*call.rate_pause)
+        call.log(str(response.status_code))
         return response
 
-    def _take_permit(self, prepared: requests.PreparedRequest) -> Optional[BudgetScope]:
+    def _take_permit(self, prepared: requests.PreparedRequest, call: Call) -> Optional[BudgetScope]:
         """Wait for a permit from the shared budget; only calls that carry our token count."""
         budget = self.rate_budget
         if budget is None or "Authorization" not in prepared.headers:
@@ -594,10 +598,10 @@ class Session:
             if wait <= 0:
                 return scope
             # Raises RateLimitError instead of sleeping past RetryPolicy.max_wait.
-            self.retry.plan(wait, reason="the shared rate budget")
+            self.retry.plan(wait, reason="the shared rate budget", method=call.method, url=call.url)
             self.retry.do_sleep(wait)
 
-    def _wait_for_window(self, limits: RateLimitState, deadline: float) -> None:
+    def _wait_for_window(self, limits: RateLimitState, deadline: float, call: Call) -> None:
         until = limits.exhausted_until
         if until is None:
             return  # the common case, without reading the clock
@@ -608,6 +612,8 @@ class Session:
                     wait,
                     reset_at=until,
                     reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
+                    method=call.method,
+                    url=call.url,
                 )
             except RateLimitError:
                 # Refuse this call, but let the next one ask Procore: one bad header must not
