@@ -433,7 +433,7 @@ class PageIterator(Generic[T]):
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
         parts = _split_link(link)  # absolute: _fetch joined it to the page's URL
-        if parts.netloc.lower() == self._requester.environment.api_host:
+        if self._requester.environment.is_api(link):
             # Another scheme on the API host (e.g. http behind a TLS-terminating proxy) is the
             # API all the same: the session's scheme is kept.
             api_scheme = urlsplit(self._requester.environment.api_url).scheme

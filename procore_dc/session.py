@@ -62,7 +62,7 @@ from procore_dc._redact import (
 )
 from procore_dc._urllib3_retry import continue_after_body_error
 from procore_dc._version import __version__
-from procore_dc.environments import Environment, _netloc
+from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     APIError,
     ConfigurationError,
@@ -295,7 +295,6 @@ class Session:
         if isinstance(http, EnvironmentSession):
             http.settings = self._settings
         self._api_scheme = urlsplit(self.environment.api_url).scheme
-        self._api_host = self.environment.api_host
         # What every call would otherwise rebuild: the header blocks (per company id).
         self._plain_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         self._api_headers = dict(
@@ -649,7 +648,11 @@ class Session:
         if not parts.scheme and not parts.netloc:
             path = text if text.startswith("/") else "/" + text
             return self.environment.api_url + path, True
-        to_api = parts.scheme == self._api_scheme and _safe_netloc(text) == self._api_host
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            raise ConfigurationError(f"not a valid URL: {exc}") from None
+        to_api = parts.scheme == self._api_scheme and self.environment.is_api(text)
         # Procore's file hosts take the token too (Environment.owns); requests drops it on a
         # redirect to another host, e.g. the S3 URL a file host answers with.
         if not to_api and authenticated and not self.environment.owns(text):
@@ -800,10 +803,3 @@ def _check_method(method: Any) -> str:
     if not isinstance(method, str) or not method.strip().isalpha():
         raise ConfigurationError(f"method must be an HTTP method such as 'GET', got {method!r}")
     return method.strip().upper()
-
-
-def _safe_netloc(url: str) -> str:
-    try:
-        return _netloc(url)
-    except ValueError as exc:
-        raise ConfigurationError(f"not a valid URL: {exc}") from None
