@@ -21,7 +21,6 @@ lists are walked by :class:`~procore_dc.pagination.PageIterator`, which takes a 
 from __future__ import annotations
 
 import copy
-import platform
 import threading
 import time
 from collections.abc import Mapping
@@ -30,10 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.utils
-from requests.cookies import RequestsCookieJar
 from requests.exceptions import ChunkedEncodingError, RequestException
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 
 from procore_dc._attempts import Call
 from procore_dc._body import (
@@ -41,7 +37,6 @@ from procore_dc._body import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_ERROR_BODY_BYTES,
     deadline_timeout,
-    keep_body,
     read_body,
 )
 from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
@@ -53,12 +48,23 @@ from procore_dc._http import (
     response_json,
     rewindable,
 )
-from procore_dc._ids import coerce_optional_id
+from procore_dc._pacing import take_permit, wait_for_window
+from procore_dc._prepare import drop_redirect_body, prepare
 from procore_dc._redact import (
     get_logger,
     install_log_filter,
     redact_url,
     scrub_exception_chain,
+)
+from procore_dc._session_options import (
+    COMPANY_HINT,
+    Timeout,
+    check_company_id,
+    check_method,
+    check_positive,
+    check_session,
+    check_timeout,
+    user_agent_for,
 )
 from procore_dc._urllib3_retry import continue_after_body_error
 from procore_dc._version import __version__
@@ -67,11 +73,9 @@ from procore_dc.exceptions import (
     APIError,
     ConfigurationError,
     ProcoreError,
-    RateLimitError,
-    TimeoutError,
     TransportError,
 )
-from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
+from procore_dc.rate_budget import RateBudget, check_budget
 from procore_dc.rate_limit import RateLimitState
 from procore_dc.retry import RetryPolicy
 
@@ -97,49 +101,8 @@ DEFAULT_RETRY = RetryPolicy()
 #: (connect, read) seconds.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 
-Timeout = Union[float, tuple[float, float]]
-
 #: Header blocks kept per company id; a fleet beyond this many builds the rest per call.
 _MAX_COMPANY_HEADERS = 1024
-
-_COMPANY_HINT = (
-    "Service account (DMSA) calls need a Procore company id on every request, /me and "
-    "/companies included (the Procore-Company-Id header). Pass company_id= to Session(...) or "
-    "to this call, or use session.with_company(id). The id is the number after "
-    "app.procore.com/ in the company's Procore address, and Company Admin > App Management "
-    "lists the companies where the app is installed"
-)
-
-
-def _user_agent(prefix: Optional[str]) -> str:
-    ours = (
-        f"procore-dc/{__version__} python/{platform.python_version()} "
-        f"requests/{requests.__version__}"
-    )
-    return f"{prefix} {ours}" if prefix else ours
-
-
-def _check_company_id(value: Any, where: str) -> Optional[int]:
-    return coerce_optional_id(value, where, "company id")
-
-
-def _check_timeout(value: Any, where: str) -> Timeout:
-    def number(x: Any) -> bool:
-        return not isinstance(x, bool) and isinstance(x, (int, float)) and x > 0
-
-    if number(value):
-        return float(value)
-    if isinstance(value, tuple) and len(value) == 2 and all(number(x) for x in value):
-        return (float(value[0]), float(value[1]))
-    raise ConfigurationError(
-        f"{where} must be seconds > 0 or a (connect, read) pair such as (10, 60), got {value!r}"
-    )
-
-
-def _check_positive(value: Any, where: str, example: str) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(f"{where} must be a number > 0 such as {example}, got {value!r}")
-    return value
 
 
 def _bearer_token(header: Optional[str]) -> Optional[str]:
@@ -220,33 +183,24 @@ class Session:
         proxies: Optional[Mapping[str, str]] = None,
         verify: Union[bool, str, None] = None,
     ) -> None:
-        environment = getattr(auth, "environment", None)
-        if not callable(auth) or not isinstance(environment, Environment):
-            raise ConfigurationError(
-                "auth must be an auth strategy such as ServiceAccountAuth or UserLevelAuth, "
-                f"got {type(auth).__name__}"
-            )
-        if not isinstance(retry, RetryPolicy):
-            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
-        if requests_session is not None and not isinstance(requests_session, requests.Session):
-            raise ConfigurationError("requests_session must be a requests.Session")
-        if user_agent is not None and (
-            not isinstance(user_agent, str) or not user_agent.strip() or "\n" in user_agent
-        ):
-            raise ConfigurationError("user_agent must be a one-line string, e.g. 'acme-sync/2.1'")
-        if verify is not None and not isinstance(verify, (bool, str)):
-            raise ConfigurationError("verify must be True, False or the path of a CA bundle")
+        environment = check_session(
+            auth,
+            retry=retry,
+            requests_session=requests_session,
+            user_agent=user_agent,
+            verify=verify,
+        )
         if trust_env is None:
             trust_env = requests_session.trust_env if requests_session is not None else True
         self.auth = auth
         """The auth strategy that signs API calls."""
         self.environment: Environment = environment
         """The Procore environment, taken from ``auth``."""
-        self.company_id: Optional[int] = _check_company_id(company_id, "company_id")
+        self.company_id: Optional[int] = check_company_id(company_id, "company_id")
         """The default ``Procore-Company-Id``, or ``None``."""
         self.retry = retry
         """The :class:`~procore_dc.retry.RetryPolicy` in force."""
-        self.timeout: Timeout = _check_timeout(timeout, "timeout")
+        self.timeout: Timeout = check_timeout(timeout, "timeout")
         """The default timeout per attempt."""
         self.pace = bool(pace)
         """Whether calls wait for the window to reset when no requests are left."""
@@ -260,15 +214,15 @@ class Session:
         self._per_company = bool(getattr(auth, "requires_company_id", False))
         self.rate_budget = check_budget(rate_budget)
         """The shared :class:`~procore_dc.rate_budget.RateBudget`, or ``None``."""
-        self.deadline = float(_check_positive(deadline, "deadline", "120"))
+        self.deadline = float(check_positive(deadline, "deadline", "120"))
         """Seconds one call may take in all, retries and waits included."""
-        self.max_body_bytes = int(_check_positive(max_body_bytes, "max_body_bytes", "2**26"))
+        self.max_body_bytes = int(check_positive(max_body_bytes, "max_body_bytes", "2**26"))
         """The largest 2xx body read into memory (decoded bytes)."""
         self.max_error_body_bytes = int(
-            _check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
+            check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
         )
         """The largest error page read into memory (decoded bytes)."""
-        self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
+        self.user_agent = user_agent_for(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
         http = requests_session if requests_session is not None else EnvironmentSession()
@@ -372,7 +326,7 @@ class Session:
                 print(session.with_company(company_id).get_json("/rest/v1.0/me"))
         """
         view = copy.copy(self)
-        view.company_id = _check_company_id(company_id, "company_id")
+        view.company_id = check_company_id(company_id, "company_id")
         view._owns_http = False
         return view
 
@@ -420,11 +374,12 @@ class Session:
             response = session.request("GET", "/rest/v1.0/me")
             print(response.json()["login"])
         """
-        verb = _check_method(method)
+        verb = check_method(method)
         url, to_api = self._resolve(path_or_url, authenticated)
         send_headers = self._headers_for(to_api, authenticated, company_id, headers)
-        per_call = self.timeout if timeout is None else _check_timeout(timeout, "timeout")
-        prepared = self._prepare(
+        per_call = self.timeout if timeout is None else check_timeout(timeout, "timeout")
+        prepared = prepare(
+            self.requests_session,
             verb,
             url,
             params=params,
@@ -435,7 +390,7 @@ class Session:
             auth=self.auth if authenticated else no_auth,
         )
         # A fresh list per prepared request (requests copies the session's hooks into it).
-        prepared.hooks["response"].append(_drop_redirect_body)
+        prepared.hooks["response"].append(drop_redirect_body)
         deadline = time.monotonic() + self.deadline
         response = self._send(prepared, per_call, stream, deadline)
         if response.status_code == 401 and authenticated:
@@ -446,37 +401,6 @@ class Session:
             finally:
                 response.close()
         return response
-
-    def _prepare(
-        self, verb: str, url: str, *, headers: dict[str, str], **parts: Any
-    ) -> requests.PreparedRequest:
-        """``requests.Session.prepare_request``, without what a plain session does not need.
-
-        That method merges the session's headers, params, auth and hooks through
-        ``merge_setting``, whose ``isinstance`` checks against runtime-checkable protocols cost
-        more than the merge, and copies the cookie jar twice. A session with its own params,
-        auth, response hooks or ``prepare_request`` goes through requests' method unchanged.
-        """
-        http = self.requests_session
-        if (
-            http.params
-            or http.auth is not None
-            or any(http.hooks.values())
-            or type(http).prepare_request is not requests.Session.prepare_request
-        ):
-            return http.prepare_request(requests.Request(verb, url, headers=headers, **parts))
-        merged = CaseInsensitiveDict(http.headers)
-        merged.update(headers)
-        for name in [name for name, value in merged.items() if value is None]:
-            del merged[name]  # requests' way of removing a session header
-        cookies = RequestsCookieJar()
-        if http.cookies:
-            cookies.update(http.cookies)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=verb, url=url, headers=merged, cookies=cookies, hooks=default_hooks(), **parts
-        )
-        return prepared
 
     def _refresh_and_replay(
         self,
@@ -531,8 +455,8 @@ class Session:
         state = self.rate_limit_for(int(company) if company.isdigit() else None)
         self._in_flight.state = state
         if self.pace:
-            self._wait_for_window(state, deadline, call)
-        scope = self._take_permit(prepared, call)
+            wait_for_window(self.retry, state, deadline, call, self.deadline)
+        scope = take_permit(self.rate_budget, self.retry, self.auth, prepared, call)
         http = self.requests_session
         settings = self._settings.send_kwargs(url)
         bounded = deadline_timeout(timeout, deadline)
@@ -586,49 +510,6 @@ class Session:
         call.log(str(response.status_code))
         return response
 
-    def _take_permit(self, prepared: requests.PreparedRequest, call: Call) -> Optional[BudgetScope]:
-        """Wait for a permit from the shared budget; only calls that carry our token count."""
-        budget = self.rate_budget
-        if budget is None or "Authorization" not in prepared.headers:
-            return None
-        scope = BudgetScope.for_request(self.auth, prepared.headers.get("Procore-Company-Id"))
-        while True:
-            wait = budget.take(scope)
-            if wait <= 0:
-                return scope
-            # Raises RateLimitError instead of sleeping past RetryPolicy.max_wait.
-            self.retry.plan(wait, reason="the shared rate budget", method=call.method, url=call.url)
-            self.retry.do_sleep(wait)
-
-    def _wait_for_window(self, limits: RateLimitState, deadline: float, call: Call) -> None:
-        until = limits.exhausted_until
-        if until is None:
-            return  # the common case, without reading the clock
-        wait = limits.wait_seconds(self.retry.now())
-        if wait > 0:
-            try:
-                total = self.retry.plan(
-                    wait,
-                    reset_at=until,
-                    reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
-                    method=call.method,
-                    url=call.url,
-                )
-            except RateLimitError:
-                # Refuse this call, but let the next one ask Procore: one bad header must not
-                # refuse every call until its reset.
-                limits.forget_exhausted(until)
-                raise
-            if time.monotonic() + total > deadline:
-                raise TimeoutError(
-                    f"the rate-limit window asks to wait {wait:.0f} s, past the call's "
-                    f"deadline ({self.deadline:g} s)"
-                )
-            cause = f"X-Rate-Limit-Remaining: 0 until X-Rate-Limit-Reset {until.isoformat()}"
-            log.info("rate limit: waiting %.1f s before the next request (%s)", total, cause)
-            self.retry.do_sleep(total)
-            limits.record_pause(total, cause)
-
     def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
         if not isinstance(path_or_url, str):
             raise ConfigurationError(
@@ -677,10 +558,10 @@ class Session:
         else:
             company = self.company_id
             if company_id is not None:
-                company = _check_company_id(company_id, "company_id")
+                company = check_company_id(company_id, "company_id")
             if company is None:
                 if self._per_company:
-                    raise ConfigurationError(_COMPANY_HINT)
+                    raise ConfigurationError(COMPANY_HINT)
                 headers = dict(self._api_headers)
             else:
                 block = self._company_headers.get(company)
@@ -783,23 +664,3 @@ class Session:
             session.delete("/rest/v1.0/projects/42/rfis/7", params={"project_id": 42})
         """
         self.request("DELETE", path, params=params, company_id=company_id).close()
-
-
-def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests.Response:
-    # requests reads a redirect's whole body before it follows the Location; a hostile or
-    # broken hop could send gigabytes. Drop the connection and the body instead.
-    if response.is_redirect:
-        response.raw.close()
-        keep_body(response, b"")
-    return response
-
-
-_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
-
-
-def _check_method(method: Any) -> str:
-    if method in _METHODS:
-        return str(method)
-    if not isinstance(method, str) or not method.strip().isalpha():
-        raise ConfigurationError(f"method must be an HTTP method such as 'GET', got {method!r}")
-    return method.strip().upper()

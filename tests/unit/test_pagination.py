@@ -540,7 +540,8 @@ def test_client_paginate_walks_any_list_with_the_arguments_it_is_given(
     assert items == [str({"id": i, "name": f"item {i}"}) for i in range(120)]
     queries = [dict(parse_qsl(urlsplit(r.target).query)) for r in server.requests]
     assert [q["page"] for q in queries] == ["1", "2", "3"]
-    assert queries[0]["sort"] == "id" and queries[0]["per_page"] == "50"
+    assert queries[0]["sort"] == "id"
+    assert queries[0]["per_page"] == "50"
     assert {r.header("Procore-Company-Id") for r in server.requests} == {"9"}
 
 

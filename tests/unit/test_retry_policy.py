@@ -160,7 +160,8 @@ def test_a_retry_without_observer_still_honours_retry_after() -> None:
     retry = retry.increment(method="GET", url="/x", response=response)
     retry.sleep(response)
     assert time.sleeps == [3.25]  # Retry-After plus jitter (0.5 * backoff_factor 0.5)
-    assert retry.call is not None and retry.call.number == 2
+    assert retry.call is not None
+    assert retry.call.number == 2
     assert (retry.call.method, retry.call.url) == ("GET", "/x")  # as urllib3 named them
 
 
