@@ -283,13 +283,11 @@ class ProcoreClient:
 
             client = ProcoreClient.from_env()
         """
-        import os
-
+        from procore_dc import _settings as settings
         from procore_dc.auth.service_account import ServiceAccountAuth
 
-        env = os.environ if environ is None else environ
-        named = env.get("PROCORE_ENVIRONMENT", "").strip()
-        if "://" in named and not env.get("PROCORE_LOGIN_URL", "").strip():
+        named = settings.text("environment", environ) or ""
+        if "://" in named and settings.text("login_url", environ) is None:
             environment = Environment.from_name(named)
             if environment.name == "local":
                 raise ConfigurationError(
@@ -297,10 +295,10 @@ class ProcoreClient:
                     "PROCORE_LOGIN_URL to its login (OAuth) base URL too: for FakeProcore, "
                     "sandbox.login_url (another port); the same URL when one host serves both"
                 )
-        auth = ServiceAccountAuth.from_env(env)
-        company = env.get("PROCORE_COMPANY_ID")
-        if company and "company_id" not in session_options:
-            session_options["company_id"] = coerce_id(company, "PROCORE_COMPANY_ID", "company id")
+        auth = ServiceAccountAuth.from_env(environ)
+        company = settings.read("company_id", environ)
+        if company is not None and "company_id" not in session_options:
+            session_options["company_id"] = company
         return cls(auth, **session_options)
 
     def me(self) -> Me:
