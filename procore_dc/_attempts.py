@@ -6,12 +6,13 @@ Call(method, url, ...) as call:``); the urllib3 retry bridge carries the same re
 what went wrong and the wait a 429 asked for, and logs each attempt once.
 
 Why one thread-local remains: requests' adapter interface has no per-request slot through
-which the session could hand urllib3 the ``Retry`` to start a call with (``HTTPAdapter.send``
-reads ``self.max_retries``, one object shared by every call and thread). So a call announces
-itself on its thread while it runs, and :func:`current` is read in exactly one place,
-``RetryAdapter.max_retries``, which starts urllib3's loop with a ``Retry`` carrying this record,
-or with the budget left over when a body broke off (:attr:`Call.resume`). Nothing else about a
-call (method, URL, deadline, attempt number) is read from the thread-local.
+which the session could hand urllib3 anything (``HTTPAdapter.send`` reads ``self.max_retries``,
+one ``Retry`` shared by every call and thread). So a call announces itself on its thread while
+it runs, and the urllib3 bridge reads :func:`current` only where urllib3 gives it nothing else:
+at the first increment of a call (from then on ``Retry.new()`` carries the record), and in
+``RetryAdapter.max_retries``, to continue the budget left when a body broke off
+(:attr:`Call.resume`). The method, URL, deadline and attempt number are never read from the
+thread-local: they are fields of the record the session created.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ URL to ``increment()``. How the record reaches the first ``Retry`` of a call is 
 
 from __future__ import annotations
 
-import copy
 import inspect
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -145,12 +144,6 @@ class _ProcoreRetry(Retry):
         if "backoff_max" not in _RETRY_PARAMS:  # pragma: no cover - urllib3 1.26 only
             setattr(self, "DEFAULT_BACKOFF_MAX", self.policy.backoff_max)  # noqa: B010
 
-    def for_call(self, call: Call) -> _ProcoreRetry:
-        """This Retry's budget and settings for one call: a copy carrying its record."""
-        fresh = copy.copy(self)
-        fresh.call = call
-        return fresh
-
     def new(self, **kw: Any) -> _ProcoreRetry:
         # Retry.new() rebuilds from its own parameter list, which knows nothing of ours.
         fresh = super().new(**kw)
@@ -173,9 +166,7 @@ class _ProcoreRetry(Retry):
         _pool: Any = None,
         _stacktrace: Optional[TracebackType] = None,
     ) -> _ProcoreRetry:
-        # Outside a session's call (the adapter used on its own), urllib3's method and URL
-        # name the call.
-        call = self.call if self.call is not None else Call(method or "", url or "")
+        call = _call_of(self, method, url)
         if response is not None:
             if self.on_response is not None:
                 self.on_response(response.headers)
@@ -201,7 +192,7 @@ class _ProcoreRetry(Retry):
 
     def sleep(self, response: Any = None) -> None:
         policy = self.policy
-        call = self.call if self.call is not None else Call("", "")
+        call = _call_of(self, None, None)
         wait: Optional[float] = None
         reset_at: Optional[datetime] = None
         headers: Mapping[str, str] = {}
@@ -249,6 +240,21 @@ class _ProcoreRetry(Retry):
         call.next_attempt()
 
 
+def _call_of(retry: _ProcoreRetry, method: Optional[str], url: Optional[str]) -> Call:
+    """The record of the call ``retry`` belongs to.
+
+    The adapter's shared Retry starts every call without one: its first increment takes the
+    call running on this thread, and ``new()`` carries it on. Outside a session's call (the
+    adapter used on its own) urllib3's method and URL name a fresh record.
+    """
+    if retry.call is not None:
+        return retry.call
+    running = current()
+    if running is not None:
+        return running
+    return Call(method or "", url or "")
+
+
 def _small_plain_body(headers: Mapping[str, str], limit: int) -> bool:
     """Whether a body is uncompressed and declares a length within the error-page limit."""
     if headers.get("Content-Encoding", "identity").lower() != "identity":
@@ -258,22 +264,21 @@ def _small_plain_body(headers: Mapping[str, str], limit: int) -> bool:
 
 
 class RetryAdapter(HTTPAdapter):
-    """A ``requests`` adapter that starts each call's urllib3 loop with a Retry of its own.
+    """A ``requests`` adapter whose retry budget the next send of a call can continue.
 
-    During a session's call the Retry carries the call's record, or continues the budget left
-    when the call's body broke off (the session re-sends with what is left, not a fresh one).
+    The session reads the body after urllib3's loop has finished; when the body breaks off on an
+    idempotent call it re-sends with the budget that is left (:attr:`Call.resume
+    <procore_dc._attempts.Call.resume>`), not a fresh one.
     """
 
     @property
     def max_retries(self) -> Retry:
-        template = self._procore_max_retries
         call = current()
-        if call is None or not isinstance(template, _ProcoreRetry):
-            return template
-        if call.resume is not None:
+        if call is not None and call.resume is not None:
             resume: Retry = call.resume
             return resume
-        return template.for_call(call)
+        template: Retry = self._procore_max_retries
+        return template
 
     @max_retries.setter
     def max_retries(self, value: Retry) -> None:
@@ -288,9 +293,12 @@ def continue_after_body_error(response: Any, method: str, error: BaseException) 
     next send continues that budget (:attr:`Call.resume <procore_dc._attempts.Call.resume>`).
     """
     state = getattr(getattr(response, "raw", None), "retries", None)
-    if not isinstance(state, _ProcoreRetry) or state.call is None:
+    if not isinstance(state, _ProcoreRetry):
         return False
-    state.call.outcome = "body cut short"
+    call = state.call if state.call is not None else current()
+    if call is None:
+        return False  # not a session's call: nobody to re-send it
+    call.outcome = "body cut short"
     try:
         following = state.increment(
             method, getattr(response.raw, "url", None), error=ProtocolError(str(error))
@@ -298,5 +306,5 @@ def continue_after_body_error(response: Any, method: str, error: BaseException) 
     except Exception:
         return False
     following.sleep()
-    state.call.resume = following
+    call.resume = following
     return True

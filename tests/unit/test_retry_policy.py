@@ -165,7 +165,15 @@ def test_a_retry_without_observer_still_honours_retry_after() -> None:
     assert (retry.call.method, retry.call.url) == ("GET", "/x")  # as urllib3 named them
 
 
-@pytest.mark.parametrize("raw", [None, HTTPResponse(body=b"", status=200, retries=Retry(3))])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        HTTPResponse(body=b"", status=200, retries=Retry(3)),
+        # Our Retry, but no session call on this thread: nobody would re-send it.
+        HTTPResponse(body=b"", status=200, retries=RetryPolicy().make_retry()),
+    ],
+)
 def test_a_body_error_outside_our_retry_loop_is_not_retried(raw: object) -> None:
     # A response that did not come through a RetryPolicy adapter has no budget to continue.
     time = FakeTime()
