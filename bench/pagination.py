@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from _keepalive import KeepAliveServer
 
 from procore_dc import Environment, RetryPolicy, Session
+from procore_dc.pagination import PageIterator
 
 PATH = "/rest/v1.0/projects/1/rfis"
 
@@ -129,11 +130,11 @@ def speed(items: int, per_page: int, delay_ms: int, prefetch: int) -> None:
     try:
         session = session_for(url)
         params = {"delay_ms": delay_ms}
-        session.paginate(PATH, params=params, per_page=per_page, limit=1).to_list()  # warm up
+        PageIterator(session, PATH, params=params, per_page=per_page, limit=1).to_list()  # warm up
         timings = {}
         for mode in (1, prefetch):
             started = time.perf_counter()
-            got = session.paginate(PATH, params=params, per_page=per_page, prefetch=mode)
+            got = PageIterator(session, PATH, params=params, per_page=per_page, prefetch=mode)
             count = sum(1 for _ in got)
             timings[mode] = time.perf_counter() - started
             assert count == items
@@ -168,7 +169,7 @@ def memory(items: int, per_page: int) -> None:
             base = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
             count = 0
-            for _item in session.paginate(PATH, per_page=per_page, prefetch=prefetch):
+            for _item in PageIterator(session, PATH, per_page=per_page, prefetch=prefetch):
                 count += 1
             assert count == items
             results[prefetch] = tracemalloc.get_traced_memory()[1] - base

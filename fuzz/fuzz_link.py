@@ -26,6 +26,7 @@ with instrumented():
         Session,
         Token,
     )
+    from procore_dc.pagination import PageIterator
 
 API_URL = "https://api.procore.com"
 _NOW = datetime.now(timezone.utc)
@@ -69,7 +70,9 @@ def fuzz_one_input(data: bytes) -> None:
     http.mount(API_URL + "/", adapter)
     session = Session(AUTH, company_id=8, requests_session=http, pace=False)
     with contextlib.suppress(ProcoreError):
-        session.paginate("/rest/v1.0/projects", per_page=1, limit=4, prefetch=prefetch).to_list()
+        PageIterator(
+            session, "/rest/v1.0/projects", per_page=1, limit=4, prefetch=prefetch
+        ).to_list()
     assert all(url.startswith(API_URL + "/") for url in adapter.urls), adapter.urls
 
 

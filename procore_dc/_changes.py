@@ -26,6 +26,7 @@ import attrs
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, NotFoundError, PermissionDeniedError
 from procore_dc.models import format_datetime, parse_datetime
+from procore_dc.pagination import PageIterator
 from procore_dc.session import Session
 
 __all__ = [
@@ -282,7 +283,9 @@ class Changes(Generic[T]):
         return stamp
 
     def _pages(self, params: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], ...]]:
-        iterator = self._session.paginate(self._path, params=params, per_page=self._per_page)
+        iterator: PageIterator[Mapping[str, Any]] = PageIterator(
+            self._session, self._path, params=params, per_page=self._per_page
+        )
         for page in iterator.pages():
             self.requests += 1
             yield page.items

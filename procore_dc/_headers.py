@@ -10,11 +10,19 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Optional
+from typing import Any, Optional, TypeVar
 
 import attrs
 
-__all__ = ["RateLimitHeaders", "parse_rate_limit_headers", "parse_retry_after"]
+__all__ = [
+    "RateLimitHeaders",
+    "get",
+    "get_int",
+    "parse_rate_limit_headers",
+    "parse_retry_after",
+]
+
+V = TypeVar("V")
 
 # A header value longer than this is not a number or a date we would honour.
 _MAX_HEADER_LENGTH = 64
@@ -31,15 +39,45 @@ class RateLimitHeaders:
     reset_at: Optional[datetime] = None
 
 
-def _get(headers: Mapping[str, str], name: str) -> Optional[str]:
+def get(headers: Mapping[Any, V], name: str) -> Optional[V]:
+    """The value of header ``name`` in any mapping, the name matched case-insensitively.
+
+    Plain dicts (urllib3's, a webhook framework's, a test's) are case-sensitive; requests'
+    ``CaseInsensitiveDict`` is not, so the exact name is tried first, without a scan.
+
+    .. code-block:: python
+
+        >>> get({"retry-after": "7"}, "Retry-After")
+        '7'
+    """
     value = headers.get(name)
     if value is None:
-        # Plain dicts are case-sensitive; requests' CaseInsensitiveDict is not.
         lowered = name.lower()
         for key, candidate in headers.items():
-            if key.lower() == lowered:
-                value = candidate
-                break
+            if isinstance(key, str) and key.lower() == lowered:
+                return candidate
+    return value
+
+
+def get_int(headers: Mapping[str, str], name: str) -> Optional[int]:
+    """Header ``name`` as a non-negative integer of at most 18 digits, or ``None``.
+
+    .. code-block:: python
+
+        >>> get_int({"Total": " 250 "}, "total")
+        250
+    """
+    value = get(headers, name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
+def _get(headers: Mapping[str, str], name: str) -> Optional[str]:
+    value = get(headers, name)
     if value is None:
         return None
     value = str(value).strip()

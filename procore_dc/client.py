@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from procore_dc._changes import (
     Changes,
@@ -30,6 +30,7 @@ from procore_dc.auth.base import AuthStrategy
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
+from procore_dc.pagination import PageIterator
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
 from procore_dc.resources.documents import DocumentsResource
@@ -43,6 +44,8 @@ from procore_dc.resources.webhooks import CompanyWebhooks, ProjectWebhooks
 from procore_dc.session import Session
 
 __all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
+
+T = TypeVar("T")
 
 
 class ProjectScope:
@@ -280,13 +283,11 @@ class ProcoreClient:
 
             client = ProcoreClient.from_env()
         """
-        import os
-
+        from procore_dc import _settings as settings
         from procore_dc.auth.service_account import ServiceAccountAuth
 
-        env = os.environ if environ is None else environ
-        named = env.get("PROCORE_ENVIRONMENT", "").strip()
-        if "://" in named and not env.get("PROCORE_LOGIN_URL", "").strip():
+        named = settings.text("environment", environ) or ""
+        if "://" in named and settings.text("login_url", environ) is None:
             environment = Environment.from_name(named)
             if environment.name == "local":
                 raise ConfigurationError(
@@ -294,10 +295,10 @@ class ProcoreClient:
                     "PROCORE_LOGIN_URL to its login (OAuth) base URL too: for FakeProcore, "
                     "sandbox.login_url (another port); the same URL when one host serves both"
                 )
-        auth = ServiceAccountAuth.from_env(env)
-        company = env.get("PROCORE_COMPANY_ID")
-        if company and "company_id" not in session_options:
-            session_options["company_id"] = coerce_id(company, "PROCORE_COMPANY_ID", "company id")
+        auth = ServiceAccountAuth.from_env(environ)
+        company = settings.read("company_id", environ)
+        if company is not None and "company_id" not in session_options:
+            session_options["company_id"] = company
         return cls(auth, **session_options)
 
     def me(self) -> Me:
@@ -310,6 +311,77 @@ class ProcoreClient:
             print(client.me().login)
         """
         return self.companies.me()
+
+    @overload
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: None = None,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[Any]: ...
+
+    @overload
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: Callable[[Mapping[str, Any]], T],
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[T]: ...
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        per_page: int = 100,
+        structure: Optional[Callable[[Mapping[str, Any]], Any]] = None,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+        company_id: Optional[int] = None,
+    ) -> PageIterator[Any]:
+        """Walk any Procore list endpoint lazily, as plain JSON objects: handy in a notebook.
+
+        The typed resources (``client.company(8).projects.list()``) do the same with models;
+        this reaches the endpoints they do not cover. Nothing is sent until you iterate (or
+        read ``.total``). The :class:`~procore_dc.pagination.PageIterator` follows
+        ``Link: rel="next"`` and can prefetch pages once ``Total`` is known.
+
+        :param path: the list endpoint, e.g. ``/rest/v1.0/projects``
+        :param params: query parameters (filters, ``company_id``, ...)
+        :param per_page: items per page (default: ``100``)
+        :param structure: turns each item mapping into your type (default: keep the mapping)
+        :param limit: stop after this many items (default: all)
+        :param prefetch: pages in flight at once once ``Total`` is known (default: ``1``)
+        :param company_id: the ``Procore-Company-Id`` (default: the session's)
+        :raises ConfigurationError: for a bad ``params``, ``per_page``, ``limit`` or
+            ``prefetch``
+
+        .. code-block:: python
+
+            punch = client.paginate("/rest/v1.0/punch_items", params={"project_id": 42})
+            print(punch.total)
+            frame = punch.to_dataframe()
+        """
+        return PageIterator(
+            self.session,
+            path,
+            params=params,
+            per_page=per_page,
+            structure=structure,
+            limit=limit,
+            prefetch=prefetch,
+            company_id=company_id,
+        )
 
     def company(self, company_id: int) -> CompanyScope:
         """The tools of one company: every call sends ``Procore-Company-Id: company_id``.

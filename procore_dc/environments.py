@@ -159,15 +159,32 @@ class Environment:
             return True
         return any(_matches(pattern, origin) for pattern in self.file_hosts)
 
+    def is_api(self, url: str) -> bool:
+        """Whether ``url`` is on the API host: ``host[:port]`` as requests would connect.
+
+        Host names compare case-insensitively, IPv6 hosts with their brackets, and a default
+        port (443 for https, 80 for http) is the same as none. The scheme is not compared;
+        :meth:`owns` also compares it before a token may go.
+
+        .. code-block:: python
+
+            >>> Environment.PRODUCTION.is_api("https://API.procore.com:443/rest/v1.0/me")
+            True
+            >>> Environment.PRODUCTION.is_api("https://api.procore.com:8443/rest/v1.0/me")
+            False
+        """
+        netloc = _origin(url)[1]
+        return bool(netloc) and netloc == _origin(self.api_url)[1]
+
     @property
     def api_host(self) -> str:
         """The ``host[:port]`` of the API URL, lower-cased, as requests would send it."""
-        return _netloc(self.api_url)
+        return _origin(self.api_url)[1]
 
     @property
     def login_host(self) -> str:
         """The ``host[:port]`` of the login URL, lower-cased."""
-        return _netloc(self.login_url)
+        return _origin(self.login_url)[1]
 
     @property
     def token_url(self) -> str:
@@ -227,17 +244,6 @@ class Environment:
             f"unknown Procore environment {key!r}; use production, sandbox, monthly-sandbox, "
             "federal or a base URL such as http://127.0.0.1:8080"
         )
-
-
-def _netloc(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = 443 if parts.scheme == "https" else 80
-    if parts.port and parts.port != default:
-        return f"{host}:{parts.port}"
-    return host
 
 
 # File links live under Procore's domain (e.g. storage.procore.com/api/v5/files/...), which

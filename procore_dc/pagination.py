@@ -20,24 +20,57 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Optional, Protocol, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 import attrs
 import requests
 
+from procore_dc._headers import get_int
+from procore_dc._http import response_json
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
-from procore_dc.session import response_json
 
 if TYPE_CHECKING:
-    from procore_dc.session import Session
+    from procore_dc.environments import Environment
+    from procore_dc.rate_limit import RateLimitState
 
-__all__ = ["CursorPageIterator", "OffsetPageIterator", "Page", "PageIterator"]
+__all__ = ["CursorPageIterator", "OffsetPageIterator", "Page", "PageIterator", "Requester"]
 
 log = get_logger(__name__)
 
 T = TypeVar("T")
+
+
+class Requester(Protocol):
+    """What a page iterator needs from whoever sends its requests.
+
+    A :class:`~procore_dc.session.Session` (or a ``with_company`` view of one) is a requester;
+    so is anything with the same three members, e.g. a test double. The iterator knows how to
+    page, not who sends, as botocore's paginator takes the operation as a callable.
+
+    .. code-block:: python
+
+        rfis = PageIterator(session, "/rest/v1.0/projects/42/rfis", per_page=50)
+    """
+
+    @property
+    def environment(self) -> Environment:
+        """Where the API is: a ``next`` link off its host is followed on it."""
+
+    @property
+    def rate_limit(self) -> RateLimitState:
+        """The rate-limit state whose ``remaining`` bounds the prefetch window."""
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> requests.Response:
+        """Send one call and return its successful response (raising for a status >= 400)."""
 
 
 @attrs.frozen
@@ -51,7 +84,7 @@ class Page(Generic[T]):
 
     .. code-block:: python
 
-        for page in session.paginate("/rest/v1.0/projects/42/rfis").pages():
+        for page in client.paginate("/rest/v1.0/projects/42/rfis").pages():
             print(page.number, len(page.items), page.total)
     """
 
@@ -67,16 +100,6 @@ def _positive_int(value: Any, name: str, *, allow_none: bool = False, minimum: i
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigurationError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return value
-
-
-def _header_int(headers: Mapping[str, str], name: str) -> Optional[int]:
-    value = headers.get(name)
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)
 
 
 def _split_link(url: str) -> SplitResult:
@@ -133,11 +156,12 @@ class _LoopGuard:
 class PageIterator(Generic[T]):
     """Iterate a Procore list lazily: items with ``for``, pages with :meth:`pages`.
 
-    Build it with :meth:`Session.paginate <procore_dc.session.Session.paginate>`. Each
+    Build it on a :class:`Requester` such as a :class:`~procore_dc.session.Session`, or with
+    :meth:`ProcoreClient.paginate <procore_dc.client.ProcoreClient.paginate>`. Each
     iteration starts from the first page again; only one page is held in memory at a time
     (up to ``prefetch`` pages when prefetching).
 
-    :param session: the session to send requests with
+    :param requester: what sends the requests, e.g. a :class:`~procore_dc.session.Session`
     :param path: the list endpoint's path
     :param params: query parameters; a ``page`` here is where iteration starts
     :param per_page: items per page (default: ``100``); lowered to ``limit`` when that is
@@ -146,13 +170,13 @@ class PageIterator(Generic[T]):
     :param limit: stop after this many items (default: all)
     :param prefetch: pages in flight at once when ``Total`` is known (default: ``1``); fewer
         when the rate-limit window has fewer requests left
-    :param company_id: the ``Procore-Company-Id`` (default: the session's)
+    :param company_id: the ``Procore-Company-Id`` (default: the requester's)
     :raises ConfigurationError: for a ``per_page``, ``limit`` or ``prefetch`` that is not a
         positive integer
 
     .. code-block:: python
 
-        rfis = session.paginate("/rest/v1.0/projects/42/rfis", per_page=100, prefetch=4)
+        rfis = PageIterator(session, "/rest/v1.0/projects/42/rfis", per_page=100, prefetch=4)
         print(rfis.total)            # one request, for the first page
         subjects = [rfi["subject"] for rfi in rfis]
     """
@@ -163,7 +187,7 @@ class PageIterator(Generic[T]):
 
     def __init__(
         self,
-        session: Session,
+        requester: Requester,
         path: str,
         *,
         params: Optional[Mapping[str, Any]] = None,
@@ -177,7 +201,7 @@ class PageIterator(Generic[T]):
             raise ConfigurationError(f"params must be a mapping, got {type(params).__name__}")
         if structure is not None and not callable(structure):
             raise ConfigurationError("structure must be a callable taking one item mapping")
-        self._session = session
+        self._requester = requester
         self._path = path
         self._params = dict(params or {})
         self._limit: Optional[int] = _positive_int(limit, "limit", allow_none=True, minimum=0)
@@ -229,7 +253,7 @@ class PageIterator(Generic[T]):
 
         .. code-block:: python
 
-            vendors = session.paginate("/rest/v1.0/vendors", params={"company_id": 8}).to_list()
+            vendors = client.paginate("/rest/v1.0/vendors", params={"company_id": 8}).to_list()
         """
         return list(self)
 
@@ -247,7 +271,7 @@ class PageIterator(Generic[T]):
         .. code-block:: python
 
             frame = company.projects.list().to_dataframe()
-            frame = session.paginate("/rest/v1.0/projects/42/rfis").to_dataframe()
+            frame = client.paginate("/rest/v1.0/projects/42/rfis").to_dataframe()
         """
         from procore_dc._frames import to_dataframe
 
@@ -258,7 +282,7 @@ class PageIterator(Generic[T]):
 
         .. code-block:: python
 
-            for page in session.paginate("/rest/v1.0/companies").pages():
+            for page in client.paginate("/rest/v1.0/companies").pages():
                 print(page.number, page.next_url)
         """
         if self._limit == 0:
@@ -347,7 +371,7 @@ class PageIterator(Generic[T]):
 
     def _window(self) -> int:
         """How many pages may be in flight: ``prefetch``, or fewer when requests run short."""
-        remaining = self._session.rate_limit.remaining
+        remaining = self._requester.rate_limit.remaining
         if remaining is None:
             return self._prefetch
         return max(1, min(self._prefetch, remaining))
@@ -360,12 +384,14 @@ class PageIterator(Generic[T]):
         else:
             target = self._path
             params = {**self._params, "page": number, "per_page": self._per_page}
-        response = self._session.request("GET", target, params=params, company_id=self._company_id)
+        response = self._requester.request(
+            "GET", target, params=params, company_id=self._company_id
+        )
         try:
             items = self._items(response)
         finally:
             response.close()
-        total = _header_int(response.headers, "Total")
+        total = get_int(response.headers, "Total")
         next_url = response.links.get("next", {}).get("url") or None
         if next_url is not None:
             _split_link(next_url)  # a format error for a link that is not a URL
@@ -373,7 +399,7 @@ class PageIterator(Generic[T]):
         if number == self._start:
             self._total = total
             self._total_known = True
-            self._first_per_page = _header_int(response.headers, "Per-Page") or (
+            self._first_per_page = get_int(response.headers, "Per-Page") or (
                 len(items)
                 if total is not None and len(items) < min(total, self._per_page)
                 else None
@@ -407,10 +433,10 @@ class PageIterator(Generic[T]):
     def _on_api(self, link: str) -> str:
         """Keep a next link on the API host; re-base one that names another host."""
         parts = _split_link(link)  # absolute: _fetch joined it to the page's URL
-        if parts.netloc.lower() == self._session.environment.api_host:
+        if self._requester.environment.is_api(link):
             # Another scheme on the API host (e.g. http behind a TLS-terminating proxy) is the
             # API all the same: the session's scheme is kept.
-            api_scheme = urlsplit(self._session.environment.api_url).scheme
+            api_scheme = urlsplit(self._requester.environment.api_url).scheme
             return parts._replace(scheme=api_scheme, fragment="").geturl()
         log.debug("next link names another host; following its path on the API host")
         return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -442,7 +468,7 @@ class CursorPageIterator(PageIterator[T]):
         after = _query_value(link, "page_start") if link is not None else None
         if after is not None:
             params["page_start"] = after
-        response = self._session.request(
+        response = self._requester.request(
             "GET", self._path, params=params, company_id=self._company_id
         )
         try:

@@ -1,7 +1,9 @@
 """When and how long to wait before trying a request again.
 
-:class:`RetryPolicy` is the public, immutable configuration. The retrying itself is done by
-urllib3: :meth:`RetryPolicy.make_retry` builds a subclass of ``urllib3.util.Retry`` and
+:class:`RetryPolicy` is the public, immutable configuration, with the pure decisions
+(:meth:`~RetryPolicy.server_wait`, :meth:`~RetryPolicy.plan`) that need no urllib3 and no
+per-call state. The retrying itself is done by urllib3: :meth:`RetryPolicy.make_retry` builds
+a subclass of ``urllib3.util.Retry`` (the bridge lives in ``procore_dc._urllib3_retry``) and
 :meth:`RetryPolicy.make_adapter` mounts it on a ``requests`` adapter, so the attempt loop,
 the retry budget and the exponential backoff are urllib3's. The subclass changes four things:
 
@@ -23,140 +25,25 @@ removed, status or error, milliseconds, attempt number and the wait before the n
 
 from __future__ import annotations
 
-import inspect
-import math
 import random as _random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
 from typing import Any, ClassVar, Optional
 
 import attrs
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
+from procore_dc._headers import get as get_header
 from procore_dc._headers import parse_rate_limit_headers, parse_retry_after
-from procore_dc._redact import get_logger, redact_url
-from procore_dc.exceptions import ConfigurationError, RateLimitError, TimeoutError
+from procore_dc._urllib3_retry import ResponseObserver, RetryAdapter, make_retry
+from procore_dc.exceptions import ConfigurationError, RateLimitError
 
 __all__ = ["RetryPolicy"]
 
-_log = get_logger("procore_dc.session")
-
 #: Methods that may be re-sent after the server may have seen them (RFC 9110 idempotent).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-
-# urllib3 1.26 (what Python 3.9 resolves next to vcrpy) has no backoff_max/backoff_jitter
-# parameters; it caps the backoff with the DEFAULT_BACKOFF_MAX class constant instead.
-_RETRY_PARAMS = frozenset(inspect.signature(Retry.__init__).parameters)
-
-#: Callback told the headers of every response, intermediate ones included.
-ResponseObserver = Callable[[Mapping[str, str]], None]
-
-
-# -- one logical call's attempts, per thread -------------------------------------------------
-#
-# urllib3 runs the attempt loop inside ``urlopen`` in the calling thread, and the Retry objects
-# it threads through the loop are created fresh on every increment, so per-call state (the
-# attempt number, when it started, what went wrong) lives in a thread-local the Session resets
-# at the start of each call.
-
-
-class _Attempts(threading.local):
-    def __init__(self) -> None:
-        self.method = ""
-        self.url = ""
-        self.number = 1
-        self.started = 0.0
-        self.outcome = ""
-        self.logged = 0
-        self.slept = 0.0
-        # The last wait a 429 asked for in this call, and the header that set it.
-        self.rate_pause: Optional[tuple[float, str]] = None
-        # When the whole call must end (time.monotonic()), and the largest error page a retried
-        # response may have drained from its connection.
-        self.deadline = math.inf
-        self.error_limit = 1 << 20
-        # A Retry whose budget the next send on this thread continues (see RetryAdapter).
-        self.resume: Optional[Retry] = None
-
-
-_ATTEMPTS = _Attempts()
-
-
-def begin_call(
-    method: str, url: str, *, deadline: float = math.inf, error_limit: int = 1 << 20
-) -> None:
-    """Start counting the attempts of one logical call on this thread."""
-    _ATTEMPTS.deadline = deadline
-    _ATTEMPTS.error_limit = error_limit
-    _ATTEMPTS.method = method.upper()
-    _ATTEMPTS.url = url  # redacted when written anywhere (log lines, errors)
-    _ATTEMPTS.number = 1
-    _ATTEMPTS.started = time.perf_counter()
-    _ATTEMPTS.outcome = ""
-    _ATTEMPTS.logged = 0
-    _ATTEMPTS.slept = 0.0
-    _ATTEMPTS.rate_pause = None
-    _ATTEMPTS.resume = None
-
-
-def rate_pause() -> Optional[tuple[float, str]]:
-    """The last wait a 429 asked for in the current call on this thread: ``(seconds, cause)``,
-    the cause naming the header that set it; ``None`` when there was none."""
-    return _ATTEMPTS.rate_pause
-
-
-def _wait_cause(headers: Mapping[str, str]) -> str:
-    for name in ("Retry-After", "X-Rate-Limit-Reset"):
-        value = _header(headers, name)
-        if value is not None:
-            return f"{name}: {value}"
-    return "no Retry-After or X-Rate-Limit-Reset, so the backoff"
-
-
-def attempts_made() -> int:
-    """How many attempts the current call on this thread has made so far."""
-    return _ATTEMPTS.number
-
-
-def log_attempt(outcome: str, *, note: str = "") -> None:
-    """Write the one DEBUG line of the current attempt (at most once per attempt)."""
-    if _ATTEMPTS.logged >= _ATTEMPTS.number:
-        return
-    _ATTEMPTS.logged = _ATTEMPTS.number
-    if not _log.isEnabledFor(10):
-        return
-    elapsed_ms = (time.perf_counter() - _ATTEMPTS.started) * 1000.0
-    _log.debug(
-        "%s %s -> %s in %.0f ms (attempt %d%s)",
-        _ATTEMPTS.method,
-        redact_url(_ATTEMPTS.url),
-        outcome,
-        elapsed_ms,
-        _ATTEMPTS.number,
-        f", {note}" if note else "",
-    )
-
-
-def _next_attempt() -> None:
-    _ATTEMPTS.number += 1
-    _ATTEMPTS.started = time.perf_counter()
-    _ATTEMPTS.outcome = ""
-
-
-def describe_error(error: BaseException) -> str:
-    """A short, secret-free name for a transport failure, e.g. ``NewConnectionError``."""
-    reason = getattr(error, "reason", None)
-    if isinstance(reason, BaseException):
-        error = reason
-    inner = error.args[1] if len(error.args) > 1 else None
-    if isinstance(inner, BaseException):  # ProtocolError("Connection aborted.", exc)
-        return f"{type(error).__name__}({type(inner).__name__})"
-    return type(error).__name__
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -285,7 +172,7 @@ class RetryPolicy:
         """
         now = self.now()
         rate = parse_rate_limit_headers(headers)
-        retry_after = parse_retry_after(_header(headers, "Retry-After"), now)
+        retry_after = parse_retry_after(get_header(headers, "Retry-After"), now)
         if retry_after is not None:
             return retry_after, rate.reset_at or _after(now, retry_after)
         if rate.reset_at is not None and (status == 429 or rate.remaining == 0):
@@ -300,6 +187,8 @@ class RetryPolicy:
         status_code: int = 429,
         headers: Optional[Mapping[str, str]] = None,
         reason: str = "the rate limit",
+        method: str = "",
+        url: str = "",
     ) -> float:
         """Sleep ``seconds`` plus jitter, or raise if ``seconds`` is more than ``max_wait``.
 
@@ -308,11 +197,19 @@ class RetryPolicy:
         :param status_code: the status that asked for the wait, for the error
         :param headers: the response headers, for the error's ``limit``/``remaining``
         :param reason: what asked for the wait, for the error message
+        :param method: the call's HTTP method, for the error
+        :param url: the call's URL, for the error
         :return: the seconds actually slept
         :raises RateLimitError: when ``seconds`` exceeds ``max_wait``; nothing is slept
         """
         total = self.plan(
-            seconds, reset_at=reset_at, status_code=status_code, headers=headers, reason=reason
+            seconds,
+            reset_at=reset_at,
+            status_code=status_code,
+            headers=headers,
+            reason=reason,
+            method=method,
+            url=url,
         )
         self.do_sleep(total)
         return total
@@ -325,8 +222,13 @@ class RetryPolicy:
         status_code: int = 429,
         headers: Optional[Mapping[str, str]] = None,
         reason: str = "the rate limit",
+        method: str = "",
+        url: str = "",
     ) -> float:
-        """Return ``seconds`` plus jitter, or raise as :meth:`pause` does; sleeps nothing."""
+        """Return ``seconds`` plus jitter, or raise as :meth:`pause` does; sleeps nothing.
+
+        ``method`` and ``url`` name the call in the :class:`~procore_dc.exceptions.RateLimitError`.
+        """
         if seconds > self.max_wait:
             rate = parse_rate_limit_headers(headers or {})
             raise RateLimitError(
@@ -337,17 +239,16 @@ class RetryPolicy:
                 limit=rate.limit,
                 remaining=rate.remaining,
                 status_code=status_code,
-                method=_ATTEMPTS.method,
-                url=_ATTEMPTS.url,
-                request_id=_header(headers or {}, "X-Request-Id"),
+                method=method,
+                url=url,
+                request_id=get_header(headers or {}, "X-Request-Id"),
             )
         return max(0.0, seconds) + self.jitter_seconds()
 
     def do_sleep(self, seconds: float) -> None:
-        """Sleep with the injected ``sleep`` (nothing for 0) and count it for the call."""
+        """Sleep with the injected ``sleep`` (nothing for 0)."""
         if seconds > 0:
             self.sleep(seconds)
-        _ATTEMPTS.slept += seconds
 
     def make_retry(self, on_response: Optional[ResponseObserver] = None) -> Retry:
         """Build the ``urllib3`` ``Retry`` that carries out this policy.
@@ -359,27 +260,7 @@ class RetryPolicy:
 
             adapter = requests.adapters.HTTPAdapter(max_retries=RetryPolicy().make_retry())
         """
-        return _ProcoreRetry(
-            total=self.max_attempts - 1,
-            connect=None,
-            read=None,
-            status=None,
-            # Errors urllib3 cannot place (e.g. TLS failures mid-request) may have reached the
-            # server; never retry them.
-            other=0,
-            redirect=None,
-            allowed_methods=self.RETRY_METHODS,
-            status_forcelist=frozenset(self.retry_statuses),
-            backoff_factor=self.backoff_factor,
-            backoff_max=self.backoff_max,
-            # Jitter comes from the policy's random source, not urllib3's global one.
-            backoff_jitter=0.0,
-            # The last response reaches the session's status -> exception table.
-            raise_on_status=False,
-            respect_retry_after_header=True,
-            policy=self,
-            on_response=on_response,
-        )
+        return make_retry(self, on_response)
 
     def make_adapter(
         self, on_response: Optional[ResponseObserver] = None, **adapter_kwargs: Any
@@ -394,7 +275,7 @@ class RetryPolicy:
             http = requests.Session()
             http.mount("https://", RetryPolicy().make_adapter(pool_maxsize=20))
         """
-        return RetryAdapter(max_retries=self.make_retry(on_response), **adapter_kwargs)
+        return RetryAdapter(max_retries=make_retry(self, on_response), **adapter_kwargs)
 
 
 def _after(now: datetime, seconds: float) -> Optional[datetime]:
@@ -404,183 +285,3 @@ def _after(now: datetime, seconds: float) -> Optional[datetime]:
     except OverflowError:
         # A Retry-After thousands of years away: the wait is refused anyway, without a date.
         return None
-
-
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, candidate in headers.items():
-            if key.lower() == lowered:
-                return candidate
-    return value
-
-
-class _ProcoreRetry(Retry):
-    """urllib3 ``Retry`` driven by a :class:`RetryPolicy` (see the module docstring)."""
-
-    def __init__(
-        self,
-        *args: Any,
-        policy: Optional[RetryPolicy] = None,
-        on_response: Optional[ResponseObserver] = None,
-        **kwargs: Any,
-    ) -> None:
-        for name in ("backoff_max", "backoff_jitter"):
-            if name not in _RETRY_PARAMS:
-                kwargs.pop(name, None)  # pragma: no cover - urllib3 1.26 only (Python 3.9 run)
-        super().__init__(*args, **kwargs)
-        self.policy = policy if policy is not None else RetryPolicy()
-        self.on_response = on_response
-        self._cap_backoff()
-
-    def _cap_backoff(self) -> None:
-        if "backoff_max" not in _RETRY_PARAMS:  # pragma: no cover - urllib3 1.26 only
-            setattr(self, "DEFAULT_BACKOFF_MAX", self.policy.backoff_max)  # noqa: B010
-
-    def new(self, **kw: Any) -> _ProcoreRetry:
-        kw.setdefault("policy", self.policy)
-        kw.setdefault("on_response", self.on_response)
-        # Retry.new() rebuilds from its own parameter list, which knows nothing of ours.
-        fresh = super().new(**{k: v for k, v in kw.items() if k not in ("policy", "on_response")})
-        fresh.policy = kw["policy"]
-        fresh.on_response = kw["on_response"]
-        fresh._cap_backoff()
-        return fresh
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        # Only our statuses, and only for methods safe to re-send; never 413 and friends.
-        return self._is_method_retryable(method) and status_code in self.status_forcelist
-
-    def increment(
-        self,
-        method: Optional[str] = None,
-        url: Optional[str] = None,
-        response: Any = None,
-        error: Optional[Exception] = None,
-        _pool: Any = None,
-        _stacktrace: Optional[TracebackType] = None,
-    ) -> _ProcoreRetry:
-        if response is not None:
-            if self.on_response is not None:
-                self.on_response(response.headers)
-            _ATTEMPTS.outcome = str(response.status)
-        elif error is not None and not _ATTEMPTS.outcome:
-            _ATTEMPTS.outcome = describe_error(error)
-        try:
-            result = super().increment(method, url, response, error, _pool, _stacktrace)
-        except MaxRetryError:
-            if response is None:
-                log_attempt(_ATTEMPTS.outcome, note="giving up")
-            raise
-        except Exception:
-            log_attempt(_ATTEMPTS.outcome, note=f"not retried for {method}")
-            raise
-        assert isinstance(result, _ProcoreRetry)
-        if response is not None and not _small_plain_body(response.headers):
-            # urllib3 drains a retried response to reuse its connection; an endless or
-            # compressed error page would be read to its end. Drop the connection instead.
-            response.close()
-        return result
-
-    def sleep(self, response: Any = None) -> None:
-        policy = self.policy
-        wait: Optional[float] = None
-        reset_at: Optional[datetime] = None
-        headers: Mapping[str, str] = {}
-        status = 0
-        if response is not None:
-            headers = response.headers
-            status = int(response.status)
-            wait, reset_at = policy.server_wait(status, headers)
-        if wait is None:
-            wait = float(self.get_backoff_time())
-        outcome = _ATTEMPTS.outcome or (str(status) if status else "error")
-        try:
-            total = policy.plan(
-                wait,
-                reset_at=reset_at,
-                status_code=status or 429,
-                headers=headers,
-                reason=f"Procore ({status})" if status else "the retry backoff",
-            )
-        except RateLimitError:
-            log_attempt(outcome, note=f"a wait of {wait:.0f} s exceeds max_wait, not retried")
-            raise
-        if time.monotonic() + total >= _ATTEMPTS.deadline:
-            log_attempt(outcome, note="the deadline leaves no time to retry")
-            raise TimeoutError(
-                f"the call's deadline passed after {_ATTEMPTS.number} attempt"
-                f"{'s' if _ATTEMPTS.number != 1 else ''} (last: {outcome})",
-                method=_ATTEMPTS.method,
-                url=_ATTEMPTS.url,
-            ) from None
-        log_attempt(outcome, note=f"retrying in {total:.2f} s")
-        if status == 429:
-            cause = _wait_cause(headers)
-            _ATTEMPTS.rate_pause = (total, cause)
-            _log.info(
-                "rate limited: waiting %.1f s before retrying %s %s (429, %s)",
-                total,
-                _ATTEMPTS.method,
-                redact_url(_ATTEMPTS.url),
-                cause,
-            )
-        policy.do_sleep(total)
-        _next_attempt()
-
-
-def _small_plain_body(headers: Mapping[str, str]) -> bool:
-    """Whether a body is uncompressed and declares a length within the error-page limit."""
-    if headers.get("Content-Encoding", "identity").lower() != "identity":
-        return False
-    declared = headers.get("Content-Length", "")
-    return declared.isdigit() and int(declared) <= _ATTEMPTS.error_limit
-
-
-class RetryAdapter(HTTPAdapter):
-    """A ``requests`` adapter whose retry budget a follow-up send on the same thread can continue.
-
-    The session reads the body after urllib3's loop has finished; when the body breaks off on an
-    idempotent call it re-sends with the budget that is left, not a fresh one.
-    """
-
-    @property
-    def max_retries(self) -> Retry:
-        resume = _ATTEMPTS.resume
-        if resume is not None:
-            return resume
-        return self._procore_max_retries
-
-    @max_retries.setter
-    def max_retries(self, value: Retry) -> None:
-        self._procore_max_retries = value
-
-
-def continue_after_body_error(response: Any, method: str, error: BaseException) -> bool:
-    """Decide whether a call whose body broke off is retried, sleeping if so.
-
-    Uses the budget and backoff of the Retry that produced ``response``; returns ``False`` when
-    the method is not idempotent or the budget is spent. When it returns ``True`` the next send
-    on this thread continues that budget.
-    """
-    from urllib3.exceptions import ProtocolError
-
-    state = getattr(getattr(response, "raw", None), "retries", None)
-    if not isinstance(state, _ProcoreRetry):
-        return False
-    _ATTEMPTS.outcome = "body cut short"
-    try:
-        following = state.increment(
-            method, getattr(response.raw, "url", None), error=ProtocolError(str(error))
-        )
-    except Exception:
-        return False
-    following.sleep()
-    _ATTEMPTS.resume = following
-    return True
-
-
-def end_resume() -> None:
-    """Forget a budget set by :func:`continue_after_body_error` once its send has started."""
-    _ATTEMPTS.resume = None

@@ -14,77 +14,73 @@ renews the token once on a 401, and turns every failure into an exception from
     status >= 400                -> APIError.from_response: NotFoundError, RateLimitError, ...
     2xx whose body is not JSON   -> ResponseFormatError (get_json and friends)
 
-Resource clients build on :meth:`Session.get_json` and friends and on :meth:`Session.paginate`.
+Resource clients build on :meth:`Session.request` and :meth:`Session.get_json` and friends;
+lists are walked by :class:`~procore_dc.pagination.PageIterator`, which takes a session.
 """
 
 from __future__ import annotations
 
 import copy
-import json as _json
-import platform
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
 import requests.utils
-from requests.cookies import RequestsCookieJar
-from requests.exceptions import (
-    ChunkedEncodingError,
-    ConnectTimeout,
-    ReadTimeout,
-    RequestException,
-    SSLError,
-)
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
+from requests.exceptions import ChunkedEncodingError, RequestException
 
+from procore_dc._attempts import Call
 from procore_dc._body import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_ERROR_BODY_BYTES,
     deadline_timeout,
-    keep_body,
     read_body,
 )
 from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
-from procore_dc._ids import coerce_optional_id
+from procore_dc._http import (
+    check_complete,
+    describe_error,
+    explain,
+    no_auth,
+    response_json,
+    rewindable,
+)
+from procore_dc._pacing import take_permit, wait_for_window
+from procore_dc._prepare import drop_redirect_body, prepare
 from procore_dc._redact import (
     get_logger,
     install_log_filter,
     redact_url,
     scrub_exception_chain,
 )
+from procore_dc._session_options import (
+    COMPANY_HINT,
+    Timeout,
+    check_company_id,
+    check_method,
+    check_positive,
+    check_session,
+    check_timeout,
+    user_agent_for,
+)
+from procore_dc._urllib3_retry import continue_after_body_error
 from procore_dc._version import __version__
-from procore_dc.environments import Environment, _netloc
+from procore_dc.environments import Environment
 from procore_dc.exceptions import (
     APIError,
     ConfigurationError,
     ProcoreError,
-    RateLimitError,
-    ResponseFormatError,
-    TimeoutError,
     TransportError,
 )
-from procore_dc.rate_budget import BudgetScope, RateBudget, check_budget
+from procore_dc.rate_budget import RateBudget, check_budget
 from procore_dc.rate_limit import RateLimitState
-from procore_dc.retry import (
-    RetryPolicy,
-    attempts_made,
-    begin_call,
-    continue_after_body_error,
-    describe_error,
-    end_resume,
-    log_attempt,
-    rate_pause,
-)
+from procore_dc.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from procore_dc.auth.base import AuthStrategy
-    from procore_dc.pagination import PageIterator
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -100,56 +96,13 @@ log = get_logger(__name__)
 # urllib3 logs request targets (query strings included) at DEBUG and WARNING.
 install_log_filter(("urllib3",))
 
-T = TypeVar("T")
-
 #: The retry policy a session uses unless given one.
 DEFAULT_RETRY = RetryPolicy()
 #: (connect, read) seconds.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 
-Timeout = Union[float, tuple[float, float]]
-
 #: Header blocks kept per company id; a fleet beyond this many builds the rest per call.
 _MAX_COMPANY_HEADERS = 1024
-
-_COMPANY_HINT = (
-    "Service account (DMSA) calls need a Procore company id on every request, /me and "
-    "/companies included (the Procore-Company-Id header). Pass company_id= to Session(...) or "
-    "to this call, or use session.with_company(id). The id is the number after "
-    "app.procore.com/ in the company's Procore address, and Company Admin > App Management "
-    "lists the companies where the app is installed"
-)
-
-
-def _user_agent(prefix: Optional[str]) -> str:
-    ours = (
-        f"procore-dc/{__version__} python/{platform.python_version()} "
-        f"requests/{requests.__version__}"
-    )
-    return f"{prefix} {ours}" if prefix else ours
-
-
-def _check_company_id(value: Any, where: str) -> Optional[int]:
-    return coerce_optional_id(value, where, "company id")
-
-
-def _check_timeout(value: Any, where: str) -> Timeout:
-    def number(x: Any) -> bool:
-        return not isinstance(x, bool) and isinstance(x, (int, float)) and x > 0
-
-    if number(value):
-        return float(value)
-    if isinstance(value, tuple) and len(value) == 2 and all(number(x) for x in value):
-        return (float(value[0]), float(value[1]))
-    raise ConfigurationError(
-        f"{where} must be seconds > 0 or a (connect, read) pair such as (10, 60), got {value!r}"
-    )
-
-
-def _check_positive(value: Any, where: str, example: str) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(f"{where} must be a number > 0 such as {example}, got {value!r}")
-    return value
 
 
 def _bearer_token(header: Optional[str]) -> Optional[str]:
@@ -159,62 +112,6 @@ def _bearer_token(header: Optional[str]) -> Optional[str]:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def response_json(response: requests.Response) -> Any:
-    """Decode a 2xx response's JSON body; a 204 or an empty body gives ``None``.
-
-    :raises ResponseFormatError: when the body is not JSON
-
-    .. code-block:: python
-
-        data = response_json(session.request("GET", "/rest/v1.0/me"))
-    """
-    if response.status_code == 204:
-        return None
-    body = response.content
-    if not body or not body.strip():
-        return None
-    try:
-        return _json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        request = response.request
-        what = f"{request.method} {redact_url(request.url or '')}" if request else "the request"
-        content_type = response.headers.get("Content-Type") or "no Content-Type"
-        raise ResponseFormatError(
-            f"expected JSON from {what} but the {response.status_code} body ({content_type}) is "
-            f"not valid JSON: {type(exc).__name__}",
-            status_code=response.status_code,
-            url=(request.url or "") if request else "",
-            body=body[:4096].decode("utf-8", errors="replace"),
-        ) from None
-
-
-def _explain(exc: BaseException) -> str:
-    """A sentence saying what went wrong on the wire, without secrets."""
-    chain: list[BaseException] = []
-    seen: Optional[BaseException] = exc
-    while seen is not None and len(chain) < 8:
-        chain.append(seen)
-        reason = getattr(seen, "reason", None)
-        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = reason if isinstance(reason, BaseException) else nested
-    if isinstance(exc, ConnectTimeout):
-        return "timed out connecting to Procore"
-    if isinstance(exc, ReadTimeout):
-        return "no response within the read timeout; the server may still have acted on the request"
-    if isinstance(exc, SSLError):
-        return "the TLS handshake or connection failed"
-    if isinstance(exc, ChunkedEncodingError):
-        return "the response body broke off before its end"
-    if any(isinstance(e, ReadTimeoutError) for e in chain):
-        # Retries spent on read timeouts: requests re-raises them as a ConnectionError.
-        return "no response within the read timeout; the server may still have acted on the request"
-    if any(isinstance(e, NewConnectionError) for e in chain):
-        return "could not connect (refused, unreachable or unresolvable)"
-    if any(isinstance(e, ProtocolError) for e in chain):
-        return "the connection was closed or reset before a complete response arrived"
-    return f"the request failed ({describe_error(exc)})"
 
 
 class Session:
@@ -259,11 +156,12 @@ class Session:
     .. code-block:: python
 
         from procore_dc import ServiceAccountAuth, Session
+        from procore_dc.pagination import PageIterator
 
         auth = ServiceAccountAuth.from_env()
         with Session(auth, company_id=8, user_agent="acme-sync/2.1") as session:
             me = session.get_json("/rest/v1.0/me")
-            for project in session.paginate("/rest/v1.0/projects", params={"company_id": 8}):
+            for project in PageIterator(session, "/rest/v1.0/projects", params={"company_id": 8}):
                 print(project["name"])
     """
 
@@ -285,33 +183,24 @@ class Session:
         proxies: Optional[Mapping[str, str]] = None,
         verify: Union[bool, str, None] = None,
     ) -> None:
-        environment = getattr(auth, "environment", None)
-        if not callable(auth) or not isinstance(environment, Environment):
-            raise ConfigurationError(
-                "auth must be an auth strategy such as ServiceAccountAuth or UserLevelAuth, "
-                f"got {type(auth).__name__}"
-            )
-        if not isinstance(retry, RetryPolicy):
-            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
-        if requests_session is not None and not isinstance(requests_session, requests.Session):
-            raise ConfigurationError("requests_session must be a requests.Session")
-        if user_agent is not None and (
-            not isinstance(user_agent, str) or not user_agent.strip() or "\n" in user_agent
-        ):
-            raise ConfigurationError("user_agent must be a one-line string, e.g. 'acme-sync/2.1'")
-        if verify is not None and not isinstance(verify, (bool, str)):
-            raise ConfigurationError("verify must be True, False or the path of a CA bundle")
+        environment = check_session(
+            auth,
+            retry=retry,
+            requests_session=requests_session,
+            user_agent=user_agent,
+            verify=verify,
+        )
         if trust_env is None:
             trust_env = requests_session.trust_env if requests_session is not None else True
         self.auth = auth
         """The auth strategy that signs API calls."""
         self.environment: Environment = environment
         """The Procore environment, taken from ``auth``."""
-        self.company_id: Optional[int] = _check_company_id(company_id, "company_id")
+        self.company_id: Optional[int] = check_company_id(company_id, "company_id")
         """The default ``Procore-Company-Id``, or ``None``."""
         self.retry = retry
         """The :class:`~procore_dc.retry.RetryPolicy` in force."""
-        self.timeout: Timeout = _check_timeout(timeout, "timeout")
+        self.timeout: Timeout = check_timeout(timeout, "timeout")
         """The default timeout per attempt."""
         self.pace = bool(pace)
         """Whether calls wait for the window to reset when no requests are left."""
@@ -325,15 +214,15 @@ class Session:
         self._per_company = bool(getattr(auth, "requires_company_id", False))
         self.rate_budget = check_budget(rate_budget)
         """The shared :class:`~procore_dc.rate_budget.RateBudget`, or ``None``."""
-        self.deadline = float(_check_positive(deadline, "deadline", "120"))
+        self.deadline = float(check_positive(deadline, "deadline", "120"))
         """Seconds one call may take in all, retries and waits included."""
-        self.max_body_bytes = int(_check_positive(max_body_bytes, "max_body_bytes", "2**26"))
+        self.max_body_bytes = int(check_positive(max_body_bytes, "max_body_bytes", "2**26"))
         """The largest 2xx body read into memory (decoded bytes)."""
         self.max_error_body_bytes = int(
-            _check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
+            check_positive(max_error_body_bytes, "max_error_body_bytes", "2**20")
         )
         """The largest error page read into memory (decoded bytes)."""
-        self.user_agent = _user_agent(user_agent.strip() if user_agent else None)
+        self.user_agent = user_agent_for(user_agent.strip() if user_agent else None)
         """The ``User-Agent`` header sent on every call."""
         self._owns_http = requests_session is None
         http = requests_session if requests_session is not None else EnvironmentSession()
@@ -360,7 +249,6 @@ class Session:
         if isinstance(http, EnvironmentSession):
             http.settings = self._settings
         self._api_scheme = urlsplit(self.environment.api_url).scheme
-        self._api_host = self.environment.api_host
         # What every call would otherwise rebuild: the header blocks (per company id).
         self._plain_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         self._api_headers = dict(
@@ -438,7 +326,7 @@ class Session:
                 print(session.with_company(company_id).get_json("/rest/v1.0/me"))
         """
         view = copy.copy(self)
-        view.company_id = _check_company_id(company_id, "company_id")
+        view.company_id = check_company_id(company_id, "company_id")
         view._owns_http = False
         return view
 
@@ -486,11 +374,12 @@ class Session:
             response = session.request("GET", "/rest/v1.0/me")
             print(response.json()["login"])
         """
-        verb = _check_method(method)
+        verb = check_method(method)
         url, to_api = self._resolve(path_or_url, authenticated)
         send_headers = self._headers_for(to_api, authenticated, company_id, headers)
-        per_call = self.timeout if timeout is None else _check_timeout(timeout, "timeout")
-        prepared = self._prepare(
+        per_call = self.timeout if timeout is None else check_timeout(timeout, "timeout")
+        prepared = prepare(
+            self.requests_session,
             verb,
             url,
             params=params,
@@ -498,10 +387,10 @@ class Session:
             data=data,
             files=files,
             headers=send_headers,
-            auth=self.auth if authenticated else _no_auth,
+            auth=self.auth if authenticated else no_auth,
         )
         # A fresh list per prepared request (requests copies the session's hooks into it).
-        prepared.hooks["response"].append(_drop_redirect_body)
+        prepared.hooks["response"].append(drop_redirect_body)
         deadline = time.monotonic() + self.deadline
         response = self._send(prepared, per_call, stream, deadline)
         if response.status_code == 401 and authenticated:
@@ -512,37 +401,6 @@ class Session:
             finally:
                 response.close()
         return response
-
-    def _prepare(
-        self, verb: str, url: str, *, headers: dict[str, str], **parts: Any
-    ) -> requests.PreparedRequest:
-        """``requests.Session.prepare_request``, without what a plain session does not need.
-
-        That method merges the session's headers, params, auth and hooks through
-        ``merge_setting``, whose ``isinstance`` checks against runtime-checkable protocols cost
-        more than the merge, and copies the cookie jar twice. A session with its own params,
-        auth, response hooks or ``prepare_request`` goes through requests' method unchanged.
-        """
-        http = self.requests_session
-        if (
-            http.params
-            or http.auth is not None
-            or any(http.hooks.values())
-            or type(http).prepare_request is not requests.Session.prepare_request
-        ):
-            return http.prepare_request(requests.Request(verb, url, headers=headers, **parts))
-        merged = CaseInsensitiveDict(http.headers)
-        merged.update(headers)
-        for name in [name for name, value in merged.items() if value is None]:
-            del merged[name]  # requests' way of removing a session header
-        cookies = RequestsCookieJar()
-        if http.cookies:
-            cookies.update(http.cookies)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=verb, url=url, headers=merged, cookies=cookies, hooks=default_hooks(), **parts
-        )
-        return prepared
 
     def _refresh_and_replay(
         self,
@@ -581,13 +439,24 @@ class Session:
     ) -> requests.Response:
         method = prepared.method or "GET"
         url = prepared.url or ""
-        begin_call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes)
+        with Call(method, url, deadline=deadline, error_limit=self.max_error_body_bytes) as call:
+            return self._send_call(call, prepared, timeout, stream, deadline)
+
+    def _send_call(
+        self,
+        call: Call,
+        prepared: requests.PreparedRequest,
+        timeout: Timeout,
+        stream: bool,
+        deadline: float,
+    ) -> requests.Response:
+        method, url = call.method, call.url
         company = str(prepared.headers.get("Procore-Company-Id") or "").strip()
         state = self.rate_limit_for(int(company) if company.isdigit() else None)
         self._in_flight.state = state
         if self.pace:
-            self._wait_for_window(state, deadline)
-        scope = self._take_permit(prepared)
+            wait_for_window(self.retry, state, deadline, call, self.deadline)
+        scope = take_permit(self.rate_budget, self.retry, self.auth, prepared, call)
         http = self.requests_session
         settings = self._settings.send_kwargs(url)
         bounded = deadline_timeout(timeout, deadline)
@@ -600,7 +469,7 @@ class Session:
                         prepared, timeout=bounded, allow_redirects=True, stream=True, **settings
                     )
                 finally:
-                    end_resume()
+                    call.resume = None  # a resumed budget serves one send
                 state.update(response.headers)
                 if scope is not None and self.rate_budget is not None:
                     self.rate_budget.observe(scope, response.headers)
@@ -616,72 +485,30 @@ class Session:
                         url=url,
                         what="the error page" if failed else "the body",
                     )
-                    _check_complete(response, body)
+                    check_complete(response, body)
                     break
                 except (ChunkedEncodingError, requests.ConnectionError) as exc:
                     response.close()
-                    if _rewindable(prepared) and continue_after_body_error(response, method, exc):
+                    if rewindable(prepared) and continue_after_body_error(response, method, exc):
                         continue
-                    log_attempt("body cut short")
+                    call.log("body cut short")
                     raise
         except ProcoreError:
             raise
         except RequestException as exc:
-            log_attempt(describe_error(exc))
+            call.log(describe_error(exc))
             scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
-            attempts = attempts_made()
+            attempts = call.number
             raise TransportError(
-                f"{_explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
+                f"{explain(exc)} (after {attempts} attempt{'s' if attempts != 1 else ''})",
                 method=method,
                 url=url,
             ) from exc
         finally:
-            paused = rate_pause()
-            if paused is not None:
-                state.record_pause(*paused)
-        log_attempt(str(response.status_code))
+            if call.rate_pause is not None:
+                state.record_pause(*call.rate_pause)
+        call.log(str(response.status_code))
         return response
-
-    def _take_permit(self, prepared: requests.PreparedRequest) -> Optional[BudgetScope]:
-        """Wait for a permit from the shared budget; only calls that carry our token count."""
-        budget = self.rate_budget
-        if budget is None or "Authorization" not in prepared.headers:
-            return None
-        scope = BudgetScope.for_request(self.auth, prepared.headers.get("Procore-Company-Id"))
-        while True:
-            wait = budget.take(scope)
-            if wait <= 0:
-                return scope
-            # Raises RateLimitError instead of sleeping past RetryPolicy.max_wait.
-            self.retry.plan(wait, reason="the shared rate budget")
-            self.retry.do_sleep(wait)
-
-    def _wait_for_window(self, limits: RateLimitState, deadline: float) -> None:
-        until = limits.exhausted_until
-        if until is None:
-            return  # the common case, without reading the clock
-        wait = limits.wait_seconds(self.retry.now())
-        if wait > 0:
-            try:
-                total = self.retry.plan(
-                    wait,
-                    reset_at=until,
-                    reason="the rate-limit window (X-Rate-Limit-Remaining: 0)",
-                )
-            except RateLimitError:
-                # Refuse this call, but let the next one ask Procore: one bad header must not
-                # refuse every call until its reset.
-                limits.forget_exhausted(until)
-                raise
-            if time.monotonic() + total > deadline:
-                raise TimeoutError(
-                    f"the rate-limit window asks to wait {wait:.0f} s, past the call's "
-                    f"deadline ({self.deadline:g} s)"
-                )
-            cause = f"X-Rate-Limit-Remaining: 0 until X-Rate-Limit-Reset {until.isoformat()}"
-            log.info("rate limit: waiting %.1f s before the next request (%s)", total, cause)
-            self.retry.do_sleep(total)
-            limits.record_pause(total, cause)
 
     def _resolve(self, path_or_url: str, authenticated: bool) -> tuple[str, bool]:
         if not isinstance(path_or_url, str):
@@ -702,7 +529,11 @@ class Session:
         if not parts.scheme and not parts.netloc:
             path = text if text.startswith("/") else "/" + text
             return self.environment.api_url + path, True
-        to_api = parts.scheme == self._api_scheme and _safe_netloc(text) == self._api_host
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            raise ConfigurationError(f"not a valid URL: {exc}") from None
+        to_api = parts.scheme == self._api_scheme and self.environment.is_api(text)
         # Procore's file hosts take the token too (Environment.owns); requests drops it on a
         # redirect to another host, e.g. the S3 URL a file host answers with.
         if not to_api and authenticated and not self.environment.owns(text):
@@ -727,10 +558,10 @@ class Session:
         else:
             company = self.company_id
             if company_id is not None:
-                company = _check_company_id(company_id, "company_id")
+                company = check_company_id(company_id, "company_id")
             if company is None:
                 if self._per_company:
-                    raise ConfigurationError(_COMPANY_HINT)
+                    raise ConfigurationError(COMPANY_HINT)
                 headers = dict(self._api_headers)
             else:
                 block = self._company_headers.get(company)
@@ -833,126 +664,3 @@ class Session:
             session.delete("/rest/v1.0/projects/42/rfis/7", params={"project_id": 42})
         """
         self.request("DELETE", path, params=params, company_id=company_id).close()
-
-    @overload
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: None = None,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[Any]: ...
-
-    @overload
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: Callable[[Mapping[str, Any]], T],
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[T]: ...
-
-    def paginate(
-        self,
-        path: str,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        per_page: int = 100,
-        structure: Optional[Callable[[Mapping[str, Any]], Any]] = None,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-        company_id: Optional[int] = None,
-    ) -> PageIterator[Any]:
-        """Return a lazy :class:`~procore_dc.pagination.PageIterator` over a list endpoint.
-
-        Nothing is sent until you iterate (or read ``.total``).
-
-        :param path: the list endpoint, e.g. ``/rest/v1.0/projects``
-        :param params: query parameters (filters, ``company_id``, ...)
-        :param per_page: items per page (default: ``100``)
-        :param structure: turns each item mapping into your type (default: keep the mapping)
-        :param limit: stop after this many items (default: all)
-        :param prefetch: pages in flight at once once ``Total`` is known (default: ``1``)
-        :param company_id: the ``Procore-Company-Id`` (default: the session's)
-        :raises ConfigurationError: for a bad ``per_page``, ``limit`` or ``prefetch``
-
-        .. code-block:: python
-
-            for rfi in session.paginate("/rest/v1.0/projects/42/rfis", prefetch=4):
-                print(rfi["subject"])
-        """
-        from procore_dc.pagination import PageIterator
-
-        return PageIterator(
-            self,
-            path,
-            params=params,
-            per_page=per_page,
-            structure=structure,
-            limit=limit,
-            prefetch=prefetch,
-            company_id=company_id,
-        )
-
-
-def _drop_redirect_body(response: requests.Response, **_kwargs: Any) -> requests.Response:
-    # requests reads a redirect's whole body before it follows the Location; a hostile or
-    # broken hop could send gigabytes. Drop the connection and the body instead.
-    if response.is_redirect:
-        response.raw.close()
-        keep_body(response, b"")
-    return response
-
-
-def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
-    # An explicit no-op, so requests does not fall back to ~/.netrc credentials.
-    return r
-
-
-_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
-
-
-def _check_method(method: Any) -> str:
-    if method in _METHODS:
-        return str(method)
-    if not isinstance(method, str) or not method.strip().isalpha():
-        raise ConfigurationError(f"method must be an HTTP method such as 'GET', got {method!r}")
-    return method.strip().upper()
-
-
-def _safe_netloc(url: str) -> str:
-    try:
-        return _netloc(url)
-    except ValueError as exc:
-        raise ConfigurationError(f"not a valid URL: {exc}") from None
-
-
-def _check_complete(response: requests.Response, body: bytes) -> None:
-    """Raise when fewer bytes arrived than ``Content-Length`` promised.
-
-    urllib3 2 does this itself; urllib3 1.26 returns a short body without complaint.
-    """
-    if response.status_code in (204, 304) or (
-        response.request and response.request.method == "HEAD"
-    ):
-        return  # no body, whatever Content-Length says
-    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
-        return  # the length counts compressed bytes; requests already decoded them
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and len(body) < int(declared):
-        raise ChunkedEncodingError(
-            f"the body has {len(body)} of the {declared} bytes Content-Length promised"
-        )
-
-
-def _rewindable(prepared: requests.PreparedRequest) -> bool:
-    body = prepared.body
-    return body is None or isinstance(body, (bytes, str))

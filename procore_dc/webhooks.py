@@ -43,6 +43,7 @@ from typing import Any, Optional, Union
 
 import attrs
 
+from procore_dc._headers import get as get_header
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ResponseFormatError, WebhookError, WebhookVerificationError
 from procore_dc.models._base import Model
@@ -118,16 +119,8 @@ class WebhookEvent(Model):
 
 
 def _header(headers: Any, name: str) -> Optional[str]:
-    """Case-insensitive header lookup on a dict, requests' or werkzeug's header classes."""
-    if headers is None:
-        return None
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, item in headers.items():
-            if isinstance(key, str) and key.lower() == lowered:
-                value = item
-                break
+    """Header ``name`` of a dict, requests' or werkzeug's header classes, as text."""
+    value = None if headers is None else get_header(headers, name)
     if value is None:
         return None
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)

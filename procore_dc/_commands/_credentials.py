@@ -34,6 +34,7 @@ from typing import Optional
 
 import attrs
 
+from procore_dc import _settings as settings
 from procore_dc._filemodes import check_private
 from procore_dc._ids import coerce_id
 from procore_dc.environments import Environment
@@ -71,23 +72,32 @@ class Setting:
     secret: bool = False
 
 
+# The environment variables come from the one table of PROCORE_* settings.
+SETTINGS_ENV = {name: setting.env for name, setting in settings.SETTINGS.items()}
+
 #: The settings, in the order of the table in the docs.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("client_id", "client id", "--client-id", "PROCORE_CLIENT_ID", "client_id"),
+    Setting("client_id", "client id", "--client-id", SETTINGS_ENV["client_id"], "client_id"),
     Setting(
         "client_secret",
         "client secret",
         "--client-secret",
-        "PROCORE_CLIENT_SECRET",
+        SETTINGS_ENV["client_secret"],
         "client_secret",
         secret=True,
     ),
-    Setting("environment", "environment", "--environment", "PROCORE_ENVIRONMENT", "environment"),
-    Setting("company_id", "company id", "--company", "PROCORE_COMPANY_ID", "company_id"),
     Setting(
-        "redirect_uri", "redirect URI", "--redirect-uri", "PROCORE_REDIRECT_URI", "redirect_uri"
+        "environment", "environment", "--environment", SETTINGS_ENV["environment"], "environment"
     ),
-    Setting("login_url", "login URL", "--login-url", "PROCORE_LOGIN_URL", "login_url"),
+    Setting("company_id", "company id", "--company", SETTINGS_ENV["company_id"], "company_id"),
+    Setting(
+        "redirect_uri",
+        "redirect URI",
+        "--redirect-uri",
+        SETTINGS_ENV["redirect_uri"],
+        "redirect_uri",
+    ),
+    Setting("login_url", "login URL", "--login-url", SETTINGS_ENV["login_url"], "login_url"),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -197,7 +207,7 @@ def resolve(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = Non
     sources: dict[str, str] = {}
     for setting in SETTINGS:
         flag_value = getattr(args, setting.name, None)
-        env_value = source.get(setting.env, "").strip()
+        env_value = settings.text(setting.name, source)
         if flag_value is not None and str(flag_value).strip():
             values[setting.name], sources[setting.name] = str(flag_value).strip(), "flag"
         elif env_value:

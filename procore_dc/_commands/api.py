@@ -15,6 +15,7 @@ from procore_dc._commands._connect import (
 )
 from procore_dc._commands._credentials import add_credential_arguments, resolve
 from procore_dc.exceptions import ConfigurationError
+from procore_dc.pagination import PageIterator
 
 EPILOG = """examples:
   procore-dc api get /rest/v1.0/companies --company 8
@@ -96,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             else:
                 grouped[key] = value
-        return _stream(session.paginate(args.path, params=grouped, per_page=args.per_page))
+        pages: PageIterator[Any] = PageIterator(
+            session, args.path, params=grouped, per_page=args.per_page
+        )
+        return _stream(pages)
 
 
 def _stream(pages: Any) -> int:

@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, Optional, Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 import requests
 
 from procore_dc._body import DEFAULT_MAX_ERROR_BODY_BYTES, deadline_timeout, read_body
+from procore_dc._http import never_sent, no_auth
 from procore_dc._redact import get_logger, scrub_exception_chain
 from procore_dc.auth.tokens import TOKEN_CHARS
 from procore_dc.environments import Environment, is_loopback_host
@@ -52,11 +53,6 @@ Timeout = Union[float, tuple[float, float]]
 
 class OutcomeUnknownError(Exception):
     """The request may have been processed, but its answer was lost (internal)."""
-
-
-def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    # An explicit no-op auth stops requests from adding ~/.netrc credentials.
-    return request
 
 
 def is_loopback_http(url: str) -> bool:
@@ -118,7 +114,7 @@ def post_form(
             data=body.encode("utf-8"),
             headers=headers,
             timeout=deadline_timeout(timeout, deadline),
-            auth=_no_auth,
+            auth=no_auth,
             allow_redirects=False,
             stream=True,
         )
@@ -141,7 +137,7 @@ def post_form(
         ) from exc
     except requests.exceptions.ConnectionError as exc:
         scrub_exception_chain(exc)  # urllib3 names the full URL in its messages
-        if _never_sent(exc):
+        if never_sent(exc):
             raise TransportError(
                 f"{what}: could not connect to the token endpoint", method="POST", url=url
             ) from exc
@@ -196,29 +192,6 @@ def located(exc: OAuthError, what: str, url: str) -> OAuthError:
         error_description=exc.error_description,
         status_code=exc.status_code,
     )
-
-
-def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
-    """Whether the connection failed before any byte of the request left."""
-    # urllib3 wraps connect failures as NewConnectionError / NameResolutionError inside
-    # MaxRetryError; a reset or disconnect after sending is a ProtocolError instead.
-    seen: set[int] = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = type(current).__name__
-        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
-            return True
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-            continue
-        args = getattr(current, "args", ())
-        nested = next((a for a in args if isinstance(a, BaseException)), None)
-        current = nested or current.__cause__ or current.__context__
-    return False
 
 
 def parse_token_body(client: Any, response: requests.Response) -> Mapping[str, Any]:

@@ -7,13 +7,14 @@ simply runs the client-credentials grant again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Callable, Optional, Union
 
 import requests
 
+from procore_dc import _settings as settings
+from procore_dc._settings import SETTINGS
 from procore_dc.auth._oauth import (
     DEFAULT_TOKEN_TIMEOUT,
     OutcomeUnknownError,
@@ -110,26 +111,20 @@ class ServiceAccountAuth(AuthStrategy):
 
             auth = ServiceAccountAuth.from_env()
         """
-        source = os.environ if environ is None else environ
         missing = [
-            name
-            for name in ("PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET")
-            if not source.get(name, "").strip()
+            SETTINGS[name].env
+            for name in ("client_id", "client_secret")
+            if settings.text(name, environ) is None
         ]
         if missing:
             raise ConfigurationError(
                 f"set {' and '.join(missing)} to the app's credentials from the Procore "
                 "Developer Portal"
             )
-        env_name = source.get("PROCORE_ENVIRONMENT", "").strip() or "production"
-        environment = Environment.from_name(env_name)
-        login_url = source.get("PROCORE_LOGIN_URL", "").strip()
-        if login_url:
-            environment = Environment.local(environment.api_url, login_url=login_url)
         return cls(
-            source["PROCORE_CLIENT_ID"].strip(),
-            source["PROCORE_CLIENT_SECRET"].strip(),
-            environment=environment,
+            str(settings.text("client_id", environ)),
+            str(settings.text("client_secret", environ)),
+            environment=settings.environment(environ),
             store=store,
             leeway=leeway,
             http=http,

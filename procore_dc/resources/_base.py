@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Un
 from urllib.parse import quote
 
 from procore_dc._changes import Changes, read_changes
+from procore_dc._http import response_json
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
-from procore_dc.pagination import CursorPageIterator
+from procore_dc.pagination import CursorPageIterator, PageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
-    from procore_dc.pagination import PageIterator
     from procore_dc.session import Session
 
 __all__ = [
@@ -134,27 +134,18 @@ class ResourceClient:
             return structure(item, model, url=path)
 
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        iterator: PageIterator[T]
-        if cursor:
-            # The endpoint pages by page_start (the last id seen) and page_size, and sends no
-            # Link or Total header.
-            iterator = CursorPageIterator(
-                self._session,
-                path,
-                params=params,
-                per_page=per_page,
-                structure=build,
-                limit=limit,
-            )
-        else:
-            iterator = self._session.paginate(
-                path,
-                params=params,
-                per_page=per_page,
-                structure=build,
-                limit=limit,
-                prefetch=prefetch,
-            )
+        # The deliveries endpoint pages by page_start (the last id seen) and page_size, and
+        # sends no Link or Total header; every other list follows Link and Total.
+        kind = CursorPageIterator if cursor else PageIterator
+        iterator: PageIterator[T] = kind(
+            self._session,
+            path,
+            params=params,
+            per_page=per_page,
+            structure=build,
+            limit=limit,
+            prefetch=prefetch,
+        )
         iterator.model = model
         return iterator
 
@@ -168,8 +159,6 @@ class ResourceClient:
         json: Any = None,
     ) -> T:
         response = self._session.request(method, path, params=params, json=json)
-        from procore_dc.session import response_json  # the session layer owns JSON decoding
-
         body = response_json(response)
         return structure(body, model, url=response.url)
 
@@ -190,8 +179,6 @@ class ResourceClient:
         for batch in _batches(items, batch_size):
             body = [_wire_fields(item, "sync item") for item in batch]
             response = self._session.request("PATCH", path, params=params, json={"updates": body})
-            from procore_dc.session import response_json
-
             payload = response_json(response)
             if not isinstance(payload, Mapping):
                 raise ResponseFormatError(

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
+from procore_dc._http import response_json
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Delivery, Hook, Trigger, structure
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import READ, WRITE, ResourceClient, path_id, requires, wire_value
-from procore_dc.session import response_json
 
 __all__ = [
     "COMPANY_HOOK_SHOW_PATH",

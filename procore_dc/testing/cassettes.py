@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import vcr
 from vcr.cassette import Cassette
 
+from procore_dc import _settings as settings
 from procore_dc.environments import Environment, is_loopback_host
 
 __all__ = [
@@ -338,7 +339,7 @@ def record_target(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     environ = os.environ if environ is None else environ
     if environ.get(RECORD_ENV, "").strip() not in ("1", "true", "yes"):
         return None
-    if environ.get("PROCORE_CLIENT_ID") and environ.get("PROCORE_CLIENT_SECRET"):
+    if settings.text("client_id", environ) and settings.text("client_secret", environ):
         return "procore"
     return "fake"
 
@@ -478,11 +479,12 @@ class CassetteRun:
 
     def _use_procore(self) -> None:
         env = self._environ
-        self.environment = Environment.from_name(env.get("PROCORE_ENVIRONMENT", "sandbox"))
-        self.client_id = env["PROCORE_CLIENT_ID"]
-        self.client_secret = env["PROCORE_CLIENT_SECRET"]
-        company = env.get("PROCORE_COMPANY_ID", "").strip()
-        project = env.get("PROCORE_PROJECT_ID", "").strip()
+        self.environment = settings.environment(env, default="sandbox")
+        self.client_id = str(settings.text("client_id", env))
+        self.client_secret = str(settings.text("client_secret", env))
+        # Lenient on purpose: a malformed id records without it instead of failing the run.
+        company = settings.text("company_id", env) or ""
+        project = settings.text("project_id", env) or ""
         self.company_id = int(company) if company.isdigit() else None
         self.project_id = int(project) if project.isdigit() else None
         self._meta.update(recorded_against=f"Procore {self.environment.name}")

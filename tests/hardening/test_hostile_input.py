@@ -63,6 +63,7 @@ from procore_dc import (
 from procore_dc._headers import RateLimitHeaders, parse_rate_limit_headers, parse_retry_after
 from procore_dc.manifest import Manifest
 from procore_dc.models import structure, structure_many
+from procore_dc.pagination import PageIterator
 from procore_dc.session import response_json
 from procore_dc.testing import FakeProcore, SandboxClock
 from procore_dc.webhooks import WebhookEvent, parse_event
@@ -456,8 +457,8 @@ def test_link_and_total_headers_give_items_or_a_procore_error(
     http.mount(API_URL + "/", adapter)
     session = Session(auth, company_id=8, requests_session=http, pace=False)
     try:
-        found = session.paginate(
-            "/rest/v1.0/projects", per_page=1, limit=5, prefetch=prefetch
+        found = PageIterator(
+            session, "/rest/v1.0/projects", per_page=1, limit=5, prefetch=prefetch
         ).to_list()
         assert len(found) <= 5
     except ProcoreError:
@@ -482,7 +483,7 @@ def test_an_unparsable_link_is_a_procore_error() -> None:
         app = sandbox.default_app
         auth = ServiceAccountAuth(app.client_id, app.client_secret, environment=sandbox.environment)
         with Session(auth, company_id=8) as session, pytest.raises(ProcoreError):
-            session.paginate(path, per_page=1).to_list()
+            PageIterator(session, path, per_page=1).to_list()
 
 
 # -- webhook payloads -----------------------------------------------------------------------------

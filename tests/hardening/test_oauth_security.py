@@ -51,6 +51,7 @@ from procore_dc import (
     UserLevelAuth,
 )
 from procore_dc.models import FileVersion
+from procore_dc.pagination import PageIterator
 from procore_dc.testing import FakeProcore, SandboxApp, SandboxClock
 
 COMPANY_ID = 8
@@ -585,7 +586,7 @@ def test_an_absolute_foreign_url_carries_no_authorization(
         body=first.text,
         times=1,
     )
-    assert len(session.paginate(rfis, per_page=1, limit=2).to_list()) == 2
+    assert len(PageIterator(session, rfis, per_page=1, limit=2).to_list()) == 2
     assert [path for _, path, _ in foreign.requests] == ["/file.pdf", "/download/1", "/direct"]
     assert foreign.authorization_headers() == 0
 

@@ -11,6 +11,7 @@ import pytest
 from procore_cassettes import IntegrationCassette
 
 from procore_dc import ConfigurationError, NotFoundError, PermissionDeniedError, Session
+from procore_dc.pagination import PageIterator
 
 
 class TestSessionCassettes:
@@ -75,7 +76,7 @@ class TestSessionCassettes:
 class TestPaginationCassettes:
     def test_rfis_follow_links_to_the_end(self, procore_cassette: IntegrationCassette) -> None:
         path = f"/rest/v1.0/projects/{procore_cassette.project_id}/rfis"
-        pages = list(procore_cassette.session().paginate(path, per_page=100).pages())
+        pages = list(PageIterator(procore_cassette.session(), path, per_page=100).pages())
         total = pages[0].total
         assert total is not None
         assert total > 200
@@ -87,14 +88,15 @@ class TestPaginationCassettes:
 
     def test_limit_and_total(self, procore_cassette: IntegrationCassette) -> None:
         path = f"/rest/v1.0/projects/{procore_cassette.project_id}/rfis"
-        iterator = procore_cassette.session().paginate(path, per_page=20, limit=30)
+        iterator = PageIterator(procore_cassette.session(), path, per_page=20, limit=30)
         assert iterator.total is not None
         items = iterator.to_list()
         assert len(items) == 30
 
     def test_structure_projects(self, procore_cassette: IntegrationCassette) -> None:
         company = procore_cassette.company_id
-        names = procore_cassette.session().paginate(
+        names = PageIterator(
+            procore_cassette.session(),
             "/rest/v1.0/projects",
             params={"company_id": company},
             structure=lambda item: str(item["name"]),

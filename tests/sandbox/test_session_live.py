@@ -19,6 +19,7 @@ from procore_dc import (
     Session,
     TransportError,
 )
+from procore_dc.pagination import PageIterator
 from procore_dc.testing import FakeProcore, RateLimits, SandboxClock
 
 from .conftest import COMPANY, PROJECT
@@ -149,9 +150,9 @@ def test_persistent_502_ends_in_server_error(sandbox: FakeProcore, session: Sess
 
 def test_prefetch_matches_sequential(sandbox: FakeProcore, session: Session) -> None:
     sandbox.rate_limits = None
-    sequential = session.paginate(RFIS, per_page=50).to_list()
+    sequential = PageIterator(session, RFIS, per_page=50).to_list()
     sandbox.clear_requests()
-    parallel = session.paginate(RFIS, per_page=50, prefetch=4).to_list()
+    parallel = PageIterator(session, RFIS, per_page=50, prefetch=4).to_list()
     assert parallel == sequential
     pages = -(-len(sequential) // 50)
     assert len([r for r in sandbox.requests if r.path == RFIS]) == pages

@@ -99,3 +99,40 @@ def test_file_hosts_owns_and_federal() -> None:
         Environment("x", "https://login.example", "https://api.example", ("http://files.example",))
     assert Environment.from_name("federal") is Environment.FEDERAL
     assert Environment.FEDERAL.owns("https://storage.procoregov.com/api/v5/files/1")
+
+
+@pytest.mark.parametrize(
+    ("url", "api", "owned"),
+    [
+        ("https://api.procore.com/rest/v1.0/me", True, True),
+        ("https://API.procore.com:443/rest/v1.0/me", True, True),
+        ("HTTPS://Api.Procore.Com/rest/v1.0/me", True, True),
+        ("https://api.procore.com:8443/rest/v1.0/me", False, False),
+        ("http://api.procore.com/rest/v1.0/me", True, False),  # the host, not the scheme
+        ("http://api.procore.com:443/rest/v1.0/me", False, False),  # 443 is not http's default
+        ("https://user@api.procore.com/rest/v1.0/me", True, True),  # userinfo is not the host
+        ("https://api.procore.com.evil.example/x", False, False),
+        ("https://storage.procore.com/api/v5/files/1", False, True),
+        ("https://api.procore.com:99999/x", False, False),  # a bad port: no host at all
+        ("/rest/v1.0/me", False, False),
+    ],
+)
+def test_one_normalisation_answers_is_api_and_owns(url: str, api: bool, owned: bool) -> None:
+    assert Environment.PRODUCTION.is_api(url) is api
+    assert Environment.PRODUCTION.owns(url) is owned
+
+
+@pytest.mark.parametrize(
+    ("url", "api"),
+    [
+        ("http://[::1]:8080/x", True),
+        ("http://[0:0:0:0:0:0:0:1]:8080/x", False),  # the same address, another spelling
+        ("http://[::1]/x", False),
+        ("http://[::1]:8081/x", False),
+    ],
+)
+def test_ipv6_api_hosts_keep_their_brackets_and_port(url: str, api: bool) -> None:
+    env = Environment.local("http://[::1]:8080")
+    assert env.api_host == "[::1]:8080"
+    assert env.is_api(url) is api
+    assert env.owns(url) is api

@@ -16,6 +16,7 @@ from loopback import LoopbackServer, Recorded, Reply
 from session_fakes import FakeAuth, FakeTime, policy
 
 from procore_dc import Environment, ResponseFormatError, Session
+from procore_dc.pagination import PageIterator
 
 CAP = 40
 
@@ -79,7 +80,7 @@ def test_a_next_link_loop_ends_with_a_format_error(
 ) -> None:
     server.script = [lister(two_per_page, link)]
     with pytest.raises(ResponseFormatError, match="loops"):
-        session_for(server).paginate("/x", per_page=2).to_list()
+        PageIterator(session_for(server), "/x", per_page=2).to_list()
     assert len(server.requests) <= 3
 
 
@@ -87,7 +88,7 @@ def test_a_server_that_ignores_the_page_parameter_is_caught_by_ids(
     server: LoopbackServer,
 ) -> None:
     server.script = [lister(lambda n: [1, 2], lambda n, _t: f"/x?page={n + 1}")]
-    pages = session_for(server).paginate("/x", per_page=2)
+    pages = PageIterator(session_for(server), "/x", per_page=2)
     with pytest.raises(ResponseFormatError, match="only items already seen"):
         pages.to_list()
     assert len(server.requests) == 2
@@ -103,7 +104,7 @@ def test_a_lying_total_with_prefetch_stops_at_the_first_empty_page(
             total=999_999_999_999,
         )
     ]
-    items = session_for(server).paginate("/x", per_page=2, prefetch=4).to_list()
+    items = PageIterator(session_for(server), "/x", per_page=2, prefetch=4).to_list()
     assert [item["id"] for item in items] == [1, 2, 3, 4]
     assert len(server.requests) <= 2 + 4  # the pages, and at most one window in flight
 
@@ -112,14 +113,14 @@ def test_prefetch_stops_at_the_page_without_a_next_link(server: LoopbackServer) 
     server.script = [
         lister(two_per_page, lambda n, _t: f"/x?page={n + 1}" if n < 3 else None, total=10**9)
     ]
-    items = session_for(server).paginate("/x", per_page=2, prefetch=3).to_list()
+    items = PageIterator(session_for(server), "/x", per_page=2, prefetch=3).to_list()
     assert [item["id"] for item in items] == [1, 2, 3, 4, 5, 6]
     assert len(server.requests) <= 3 + 3
 
 
 def test_a_relative_link_resolves_against_the_request_url(server: LoopbackServer) -> None:
     server.script = [lister(two_per_page, lambda n, _t: "?page=2" if n == 1 else None)]
-    items = session_for(server).paginate("/rest/v1.0/x", per_page=2).to_list()
+    items = PageIterator(session_for(server), "/rest/v1.0/x", per_page=2).to_list()
     assert len(items) == 4
     assert urlsplit(server.requests[1].target).path == "/rest/v1.0/x"
 
@@ -131,7 +132,7 @@ def test_a_link_to_the_api_host_with_another_scheme_is_followed_on_the_api(
     server.script = [
         lister(two_per_page, lambda n, _t: f"{https_twin}/x?page=2" if n == 1 else None)
     ]
-    assert len(session_for(server).paginate("/x", per_page=2).to_list()) == 4
+    assert len(PageIterator(session_for(server), "/x", per_page=2).to_list()) == 4
     assert len(server.requests) == 2
 
 
@@ -139,6 +140,6 @@ def test_prefetch_stops_at_the_last_page_total_names_even_if_links_go_on(
     server: LoopbackServer,
 ) -> None:
     server.script = [lister(two_per_page, lambda n, _t: f"/x?page={n + 1}", total=6)]
-    items = session_for(server).paginate("/x", per_page=2, prefetch=4).to_list()
+    items = PageIterator(session_for(server), "/x", per_page=2, prefetch=4).to_list()
     assert [item["id"] for item in items] == [1, 2, 3, 4, 5, 6]
     assert len(server.requests) == 3  # never past page Total / Per-Page

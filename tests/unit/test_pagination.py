@@ -20,6 +20,7 @@ from procore_dc import (
     Environment,
     Page,
     PageIterator,
+    ProcoreClient,
     ResponseFormatError,
     Session,
 )
@@ -104,7 +105,7 @@ def pages_requested(server: LoopbackServer) -> list[int]:
 
 def test_nothing_is_sent_until_iteration(pager_server: tuple[LoopbackServer, Pager]) -> None:
     server, _ = pager_server
-    iterator = session_for(server).paginate("/rest/v1.0/projects/1/rfis")
+    iterator = PageIterator(session_for(server), "/rest/v1.0/projects/1/rfis")
     assert isinstance(iterator, PageIterator)
     assert server.requests == []
     assert "per_page=100" in repr(iterator)
@@ -114,7 +115,7 @@ def test_follows_next_links_without_the_extra_empty_request(
     pager_server: tuple[LoopbackServer, Pager],
 ) -> None:
     server, _ = pager_server
-    items = list(session_for(server).paginate("/rest/v1.0/projects/1/rfis"))
+    items = list(PageIterator(session_for(server), "/rest/v1.0/projects/1/rfis"))
     assert [item["id"] for item in items] == list(range(250))
     assert pages_requested(server) == [1, 2, 3]
     assert all(r.header("Procore-Company-Id") == "8" for r in server.requests)
@@ -124,7 +125,7 @@ def test_exact_multiple_of_per_page_stops_without_an_empty_page() -> None:
     pager = Pager(200)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        assert len(session_for(server).paginate("/x").to_list()) == 200
+        assert len(PageIterator(session_for(server), "/x").to_list()) == 200
     assert pages_requested(server) == [1, 2]
 
 
@@ -132,7 +133,7 @@ def test_total_fetches_only_the_first_page_and_iteration_reuses_it(
     pager_server: tuple[LoopbackServer, Pager],
 ) -> None:
     server, _ = pager_server
-    iterator = session_for(server).paginate("/x")
+    iterator = PageIterator(session_for(server), "/x")
     assert iterator.total == 250
     assert pages_requested(server) == [1]
     assert len(iterator.to_list()) == 250
@@ -145,7 +146,7 @@ def test_pages_carry_number_total_and_next_link(
     pager_server: tuple[LoopbackServer, Pager],
 ) -> None:
     server, _ = pager_server
-    pages = list(session_for(server).paginate("/x", params={"sort": "id"}).pages())
+    pages = list(PageIterator(session_for(server), "/x", params={"sort": "id"}).pages())
     assert [(p.number, len(p.items), p.total) for p in pages] == [
         (1, 100, 250),
         (2, 100, 250),
@@ -162,19 +163,19 @@ def test_limit_stops_early_and_shrinks_the_page(
 ) -> None:
     server, _ = pager_server
     session = session_for(server)
-    assert [i["id"] for i in session.paginate("/x", limit=5)] == [0, 1, 2, 3, 4]
+    assert [i["id"] for i in PageIterator(session, "/x", limit=5)] == [0, 1, 2, 3, 4]
     assert "per_page=5" in server.requests[0].target
     server.requests.clear()
-    assert len(session.paginate("/x", limit=150).to_list()) == 150
+    assert len(PageIterator(session, "/x", limit=150).to_list()) == 150
     assert pages_requested(server) == [1, 2]
     server.requests.clear()
-    assert session.paginate("/x", limit=0).to_list() == []
+    assert PageIterator(session, "/x", limit=0).to_list() == []
     assert server.requests == []
 
 
 def test_start_page_from_params(pager_server: tuple[LoopbackServer, Pager]) -> None:
     server, _ = pager_server
-    items = session_for(server).paginate("/x", params={"page": 2}).to_list()
+    items = PageIterator(session_for(server), "/x", params={"page": 2}).to_list()
     assert [i["id"] for i in items] == list(range(100, 250))
     assert pages_requested(server) == [2, 3]
 
@@ -184,7 +185,7 @@ def test_missing_next_link_ends_iteration_even_if_total_is_larger() -> None:
         return Reply(200, (("Total", "1000"),), json.dumps([{"id": 1}]).encode())
 
     with LoopbackServer([one_page]) as server:
-        assert session_for(server).paginate("/x").to_list() == [{"id": 1}]
+        assert PageIterator(session_for(server), "/x").to_list() == [{"id": 1}]
     assert len(server.requests) == 1
 
 
@@ -197,15 +198,12 @@ def test_structure_and_v2_data_wrapper() -> None:
     pager = Pager(30, wrap=True)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        items = (
-            session_for(server)
-            .paginate(
-                "/rest/v2.0/companies/8/things",
-                per_page=10,
-                structure=lambda m: Item(m["id"], m["name"]),
-            )
-            .to_list()
-        )
+        items = PageIterator(
+            session_for(server),
+            "/rest/v2.0/companies/8/things",
+            per_page=10,
+            structure=lambda m: Item(m["id"], m["name"]),
+        ).to_list()
     assert items[0] == Item(0, "item 0")
     assert len(items) == 30
 
@@ -214,7 +212,7 @@ def test_non_list_body_is_a_response_format_error() -> None:
     reply = Reply(200, (), b'{"message": "not a list"}')
     expected = pytest.raises(ResponseFormatError, match="expected a JSON list")
     with LoopbackServer([reply]) as server, expected:
-        session_for(server).paginate("/x").to_list()
+        PageIterator(session_for(server), "/x").to_list()
 
 
 def test_prefetch_fetches_pages_in_parallel_and_yields_in_order() -> None:
@@ -222,7 +220,7 @@ def test_prefetch_fetches_pages_in_parallel_and_yields_in_order() -> None:
     pager = Pager(1000, barrier=threading.Barrier(4))
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        pages = list(session_for(server).paginate("/x", per_page=200, prefetch=4).pages())
+        pages = list(PageIterator(session_for(server), "/x", per_page=200, prefetch=4).pages())
     assert [p.number for p in pages] == [1, 2, 3, 4, 5]
     assert [i["id"] for p in pages for i in p.items] == list(range(1000))
     assert sorted(pages_requested(server)) == [1, 2, 3, 4, 5]
@@ -233,7 +231,7 @@ def test_prefetch_honours_the_servers_page_size() -> None:
     pager = Pager(250, max_per_page=50)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        items = session_for(server).paginate("/x", per_page=100, prefetch=3).to_list()
+        items = PageIterator(session_for(server), "/x", per_page=100, prefetch=3).to_list()
     assert [i["id"] for i in items] == list(range(250))
     assert sorted(pages_requested(server)) == [1, 2, 3, 4, 5]
 
@@ -242,7 +240,9 @@ def test_prefetch_with_limit_requests_only_needed_pages() -> None:
     pager = Pager(1000)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        items = session_for(server).paginate("/x", per_page=100, prefetch=4, limit=250).to_list()
+        items = PageIterator(
+            session_for(server), "/x", per_page=100, prefetch=4, limit=250
+        ).to_list()
     assert len(items) == 250
     assert sorted(pages_requested(server)) == [1, 2, 3]
 
@@ -251,7 +251,7 @@ def test_prefetch_respects_the_rate_limit_window() -> None:
     pager = Pager(600, remaining=1)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        items = session_for(server).paginate("/x", per_page=100, prefetch=4).to_list()
+        items = PageIterator(session_for(server), "/x", per_page=100, prefetch=4).to_list()
     assert len(items) == 600
     assert pager.max_active == 1  # one request left in the window: one page at a time
 
@@ -260,7 +260,7 @@ def test_prefetch_without_total_follows_links() -> None:
     pager = Pager(250, total_header=False)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        iterator = session_for(server).paginate("/x", prefetch=4)
+        iterator = PageIterator(session_for(server), "/x", prefetch=4)
         assert iterator.total is None
         assert len(iterator.to_list()) == 250
     assert pages_requested(server) == [1, 2, 3]
@@ -270,7 +270,7 @@ def test_breaking_out_of_a_prefetching_iteration_stops_its_workers() -> None:
     pager = Pager(5000)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        iterator = iter(session_for(server).paginate("/x", per_page=100, prefetch=4))
+        iterator = iter(PageIterator(session_for(server), "/x", per_page=100, prefetch=4))
         first = [next(iterator) for _ in range(150)]
         assert any(t.name.startswith("procore-dc-page") for t in threading.enumerate())
         iterator.close()  # type: ignore[attr-defined]
@@ -293,13 +293,13 @@ def test_breaking_out_of_a_prefetching_iteration_stops_its_workers() -> None:
 )
 def test_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
     with LoopbackServer() as server, pytest.raises(ConfigurationError, match=match):
-        session_for(server).paginate("/x", **kwargs)
+        PageIterator(session_for(server), "/x", **kwargs)
 
 
 def test_to_dataframe_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # makes "import pandas" fail
     with LoopbackServer() as server, pytest.raises(ConfigurationError, match="pip install pandas"):
-        session_for(server).paginate("/x").to_dataframe()
+        PageIterator(session_for(server), "/x").to_dataframe()
 
 
 def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,12 +325,10 @@ def test_to_dataframe_passes_rows_to_pandas(monkeypatch: pytest.MonkeyPatch) -> 
     pager = Pager(3)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        result = (
-            session_for(server)
-            .paginate("/x", structure=lambda m: Item(m["id"], dict(m)))
-            .to_dataframe()
-        )
-        plain = session_for(server).paginate("/x").to_dataframe()
+        result = PageIterator(
+            session_for(server), "/x", structure=lambda m: Item(m["id"], dict(m))
+        ).to_dataframe()
+        plain = PageIterator(session_for(server), "/x").to_dataframe()
     assert result == plain == "frame"
     assert captured[:3] == [{"id": 0}, {"id": 1}, {"id": 2}]  # repr=False fields left out
     assert captured[3] == ["id"]  # the attrs class's fields, as columns
@@ -355,7 +353,7 @@ def page_reply(
 def test_unreadable_total_header_is_ignored(total: str) -> None:
     script = [page_reply([{"id": 1}], link="/x?page=2", total=total), page_reply([{"id": 2}])]
     with LoopbackServer(script) as server:
-        iterator = session_for(server).paginate("/x")
+        iterator = PageIterator(session_for(server), "/x")
         assert iterator.total is None
         assert iterator.to_list() == [{"id": 1}, {"id": 2}]
 
@@ -367,7 +365,7 @@ def test_next_link_without_a_page_parameter_still_counts_pages() -> None:
         page_reply([{"id": 3}]),
     ]
     with LoopbackServer(script) as server:
-        pages = list(session_for(server).paginate("/x").pages())
+        pages = list(PageIterator(session_for(server), "/x").pages())
     assert [(p.number, p.items) for p in pages] == [
         (1, ({"id": 1},)),
         (2, ({"id": 2},)),
@@ -379,7 +377,7 @@ def test_next_link_without_a_page_parameter_still_counts_pages() -> None:
 def test_total_reached_ends_iteration_even_if_the_link_says_next() -> None:
     script = [page_reply([{"id": 1}, {"id": 2}], link="/x?page=2", total="2")]
     with LoopbackServer(script) as server:
-        assert len(session_for(server).paginate("/x").to_list()) == 2
+        assert len(PageIterator(session_for(server), "/x").to_list()) == 2
     assert len(server.requests) == 1
 
 
@@ -390,7 +388,7 @@ def test_an_empty_page_ends_iteration_even_if_the_link_says_next() -> None:
         page_reply([{"id": "never fetched"}]),
     ]
     with LoopbackServer(script) as server:
-        pages = list(session_for(server).paginate("/x").pages())
+        pages = list(PageIterator(session_for(server), "/x").pages())
     assert [p.number for p in pages] == [1]
     assert len(server.requests) == 2
 
@@ -398,7 +396,7 @@ def test_an_empty_page_ends_iteration_even_if_the_link_says_next() -> None:
 @pytest.mark.parametrize("body", [b"null", b"", b"  "])
 def test_a_null_or_empty_body_is_an_empty_page(body: bytes) -> None:
     with LoopbackServer([Reply(200, (("Content-Type", "application/json"),), body)]) as server:
-        iterator = session_for(server).paginate("/x")
+        iterator = PageIterator(session_for(server), "/x")
         assert iterator.to_list() == []
         assert iterator.total is None
 
@@ -406,7 +404,7 @@ def test_a_null_or_empty_body_is_an_empty_page(body: bytes) -> None:
 def test_a_relative_next_link_is_joined_to_the_api_url() -> None:
     script = [page_reply([{"id": 1}], link="/rest/v1.0/x?page=2&per_page=1"), page_reply([])]
     with LoopbackServer(script) as server:
-        list(session_for(server).paginate("/rest/v1.0/x", per_page=1))
+        list(PageIterator(session_for(server), "/rest/v1.0/x", per_page=1))
     assert server.requests[1].target == "/rest/v1.0/x?page=2&per_page=1"
 
 
@@ -422,7 +420,7 @@ def test_a_next_link_on_another_host_is_followed_on_the_api_host(foreign: str) -
         page_reply([{"id": 3}]),
     ]
     with LoopbackServer(script) as server:
-        items = session_for(server).paginate("/rest/v1.0/x", per_page=1).to_list()
+        items = PageIterator(session_for(server), "/rest/v1.0/x", per_page=1).to_list()
     assert [i["id"] for i in items] == [1, 2, 3]
     assert [r.target for r in server.requests][1:] == [
         "/rest/v1.0/x?page=2&per_page=1",
@@ -441,7 +439,7 @@ def test_to_dataframe_keeps_plain_values_as_they_are(monkeypatch: pytest.MonkeyP
     pager = Pager(3)
     with LoopbackServer([pager]) as server:
         pager.base = server.url
-        session_for(server).paginate("/x", structure=lambda m: m["id"] * 10).to_dataframe()
+        PageIterator(session_for(server), "/x", structure=lambda m: m["id"] * 10).to_dataframe()
     assert captured == [0, 10, 20]
 
 
@@ -526,3 +524,62 @@ def test_item_2_cursor_pages_honour_limit_structure_and_never_prefetch() -> None
         )
         assert list(iterator) == CursorPager(25).ids
         assert cursors_requested(server) == [(None, 10), (700_063, 10), (700_133, 10)]
+
+
+def test_client_paginate_walks_any_list_with_the_arguments_it_is_given(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    client = ProcoreClient(session_for(server))
+    iterator = client.paginate(
+        "/x", params={"sort": "id"}, per_page=50, limit=120, company_id=9, structure=str
+    )
+    assert isinstance(iterator, PageIterator)
+    assert not server.requests  # lazy, as Session.paginate was
+    items = iterator.to_list()
+    assert items == [str({"id": i, "name": f"item {i}"}) for i in range(120)]
+    queries = [dict(parse_qsl(urlsplit(r.target).query)) for r in server.requests]
+    assert [q["page"] for q in queries] == ["1", "2", "3"]
+    assert queries[0]["sort"] == "id"
+    assert queries[0]["per_page"] == "50"
+    assert {r.header("Procore-Company-Id") for r in server.requests} == {"9"}
+
+
+class Relay:
+    """A requester that is not a Session: it forwards to one and counts what it is asked."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.sent: list[tuple[str, str]] = []
+        self.windows = 0
+
+    @property
+    def environment(self) -> Environment:
+        return self._session.environment
+
+    @property
+    def rate_limit(self) -> Any:
+        self.windows += 1
+        return self._session.rate_limit
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Any = None,
+        company_id: Optional[int] = None,
+    ) -> Any:
+        self.sent.append((method, path_or_url))
+        return self._session.request(method, path_or_url, params=params, company_id=company_id)
+
+
+def test_a_page_iterator_needs_only_a_requester(
+    pager_server: tuple[LoopbackServer, Pager],
+) -> None:
+    server, _ = pager_server
+    relay = Relay(session_for(server))
+    items = PageIterator(relay, "/x", per_page=100, prefetch=3).to_list()
+    assert [item["id"] for item in items] == list(range(250))
+    assert sorted(relay.sent) == [("GET", "/x")] * 3  # pages 2 and 3 by number, prefetched
+    assert relay.windows >= 1  # the prefetch window asked the requester's rate-limit state

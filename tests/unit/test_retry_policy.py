@@ -19,11 +19,11 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from procore_dc import RateLimitError, RetryPolicy
-from procore_dc.retry import attempts_made, begin_call, continue_after_body_error, describe_error
+from procore_dc._http import describe_error
+from procore_dc._urllib3_retry import continue_after_body_error
 
 
 def waits_after_errors(policy: RetryPolicy, failures: int) -> None:
-    begin_call("GET", "http://127.0.0.1/x")
     retry = policy.make_retry()
     for _ in range(failures):
         retry = retry.increment(method="GET", url="/x", error=ConnectTimeoutError("refused"))
@@ -155,16 +155,25 @@ def test_describe_error_names_the_root_failure_without_its_message(
 def test_a_retry_without_observer_still_honours_retry_after() -> None:
     time = FakeTime()
     policy = RetryPolicy(clock=time.clock, sleep=time.sleep, random=lambda: 0.5)
-    begin_call("GET", "http://127.0.0.1/x")
     retry = policy.make_retry()  # nobody listening for headers
     response = HTTPResponse(body=b"", headers={"Retry-After": "3"}, status=503)
     retry = retry.increment(method="GET", url="/x", response=response)
     retry.sleep(response)
     assert time.sleeps == [3.25]  # Retry-After plus jitter (0.5 * backoff_factor 0.5)
-    assert attempts_made() == 2
+    assert retry.call is not None
+    assert retry.call.number == 2
+    assert (retry.call.method, retry.call.url) == ("GET", "/x")  # as urllib3 named them
 
 
-@pytest.mark.parametrize("raw", [None, HTTPResponse(body=b"", status=200, retries=Retry(3))])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        HTTPResponse(body=b"", status=200, retries=Retry(3)),
+        # Our Retry, but no session call on this thread: nobody would re-send it.
+        HTTPResponse(body=b"", status=200, retries=RetryPolicy().make_retry()),
+    ],
+)
 def test_a_body_error_outside_our_retry_loop_is_not_retried(raw: object) -> None:
     # A response that did not come through a RetryPolicy adapter has no budget to continue.
     time = FakeTime()

@@ -32,8 +32,9 @@ from procore_dc import (
     ValidationError,
     __version__,
 )
+from procore_dc._http import check_complete
 from procore_dc.rate_limit import RateLimitState
-from procore_dc.session import _bearer_token, _check_complete, response_json
+from procore_dc.session import _bearer_token, response_json
 
 JSON = (("Content-Type", "application/json; charset=utf-8"),)
 
@@ -754,8 +755,8 @@ def test_a_short_body_is_detected_even_where_urllib3_does_not_check() -> None:
     response.status_code = 200
     response.headers["Content-Length"] = "100"
     with pytest.raises(requests.exceptions.ChunkedEncodingError, match="10 of the 100 bytes"):
-        _check_complete(response, b"0123456789")
-    _check_complete(response, b"x" * 100)  # complete: no error
+        check_complete(response, b"0123456789")
+    check_complete(response, b"x" * 100)  # complete: no error
 
 
 def test_a_window_that_already_reset_does_not_pause(server: LoopbackServer) -> None:
