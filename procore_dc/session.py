@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.utils
-from requests.cookies import RequestsCookieJar
 from requests.exceptions import (
     ChunkedEncodingError,
     ConnectTimeout,
@@ -38,8 +37,6 @@ from requests.exceptions import (
     RequestException,
     SSLError,
 )
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
 from procore_dc._body import (
@@ -52,6 +49,7 @@ from procore_dc._body import (
 )
 from procore_dc._environ import EnvironmentSession, SendSettings, check_proxies
 from procore_dc._ids import coerce_optional_id
+from procore_dc._prepare import prepare
 from procore_dc._redact import (
     get_logger,
     install_log_filter,
@@ -520,8 +518,10 @@ class Session:
 
         That method merges the session's headers, params, auth and hooks through
         ``merge_setting``, whose ``isinstance`` checks against runtime-checkable protocols cost
-        more than the merge, and copies the cookie jar twice. A session with its own params,
-        auth, response hooks or ``prepare_request`` goes through requests' method unchanged.
+        more than the merge, and copies the cookie jar twice; :func:`procore_dc._prepare.prepare`
+        also skips requests' protocol checks on the query parameters (#19: about 40% of this
+        method's time when a call has params). A session with its own params, auth, response
+        hooks or ``prepare_request`` goes through requests' method unchanged.
         """
         http = self.requests_session
         if (
@@ -531,18 +531,7 @@ class Session:
             or type(http).prepare_request is not requests.Session.prepare_request
         ):
             return http.prepare_request(requests.Request(verb, url, headers=headers, **parts))
-        merged = CaseInsensitiveDict(http.headers)
-        merged.update(headers)
-        for name in [name for name, value in merged.items() if value is None]:
-            del merged[name]  # requests' way of removing a session header
-        cookies = RequestsCookieJar()
-        if http.cookies:
-            cookies.update(http.cookies)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=verb, url=url, headers=merged, cookies=cookies, hooks=default_hooks(), **parts
-        )
-        return prepared
+        return prepare(http, verb, url, headers=headers, **parts)
 
     def _refresh_and_replay(
         self,
