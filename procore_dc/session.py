@@ -518,7 +518,7 @@ class Session:
 
         That method merges the session's headers, params, auth and hooks through
         ``merge_setting``, whose ``isinstance`` checks against runtime-checkable protocols cost
-        more than the merge, and copies the cookie jar twice; :func:`procore_dc._prepare.prepare`
+        more than the merge, and copies the cookie jar twice; ``procore_dc._prepare.prepare``
         also skips requests' protocol checks on the query parameters (#19: about 40% of this
         method's time when a call has params). A session with its own params, auth, response
         hooks or ``prepare_request`` goes through requests' method unchanged.
