@@ -28,6 +28,7 @@ name becomes a dlt resource:
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
@@ -36,17 +37,28 @@ import attrs
 
 try:
     import dlt
+    import pyarrow  # type: ignore[import-untyped]
+    from dlt.common.normalizers.utils import generate_dlt_ids
+    from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
+    from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     from procore_dc.exceptions import ConfigurationError
 
     raise ConfigurationError(
-        "procore_dc.dlt needs dlt and duckdb: pip install 'procore-dc[export]'"
+        "procore_dc.dlt needs dlt, pyarrow and duckdb: pip install 'procore-dc[export]'"
     ) from exc
 
-from procore_dc._changes import DEFAULT_OVERLAP, ListOperation, Progress, list_operation
+from procore_dc._arrow_rows import arrow_table
+from procore_dc._changes import (
+    DEFAULT_OVERLAP,
+    ListOperation,
+    Progress,
+    _aware,
+    _parse,
+    list_operation,
+)
 from procore_dc.client import ProcoreClient
 from procore_dc.exceptions import ConfigurationError
-from procore_dc.models import format_datetime
 
 __all__ = ["TOOLS", "ExportReport", "ToolReport", "columns_for", "procore_source", "resolve_tool"]
 
@@ -168,6 +180,59 @@ def _batched(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
+class _JsonTextNotice(logging.Filter):
+    """Drops dlt's warning that a JSON column arrives as Arrow text: that is how the source
+    hands JSON over (dlt's own Arrow form of a JSON column), and it would repeat each batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "when merging arrow schema with dlt schema" not in message:
+            return True
+        return not any(message.startswith(f"In resource: {t},") for t in self.tables)
+
+
+_JSON_TEXT_NOTICE = _JsonTextNotice()
+logging.getLogger("dlt").addFilter(_JSON_TEXT_NOTICE)
+
+
+def _tables(
+    rows: Iterator[dict[str, Any]], columns: dict[str, dict[str, Any]], size: int
+) -> Iterator[tuple[int, Any]]:
+    """``(rows, item)``: Arrow tables of ``size`` rows with the ``_dlt_load_id`` and ``_dlt_id``
+    columns dlt's own normaliser would add, so the table has the same shape either way; a
+    batch Arrow cannot type goes as dicts, through dlt's normaliser."""
+    load_id = dlt.current.load_package_state()["load_id"]
+    for batch in _batched(rows, size):
+        built = arrow_table(batch, columns)
+        if built is None:
+            # dlt compares the cursor across items: a datetime, as in the Arrow tables.
+            for row in batch:
+                if "updated_at" in row:
+                    row["updated_at"] = _parse(row["updated_at"])
+            yield len(batch), batch
+            continue
+        table, nested = built
+        count = table.num_rows
+        table = table.append_column(
+            pyarrow.field(C_DLT_LOAD_ID, pyarrow.string(), nullable=False),
+            pyarrow.array([load_id] * count, pyarrow.string()),
+        ).append_column(
+            pyarrow.field(C_DLT_ID, pyarrow.string(), nullable=False),
+            pyarrow.array(generate_dlt_ids(count), pyarrow.string()),
+        )
+        new = {name: {"data_type": "json"} for name in nested if name not in columns}
+        if new:
+            # A nested field the spec does not name: a JSON column, as the dicts would make.
+            columns.update(new)
+            yield count, dlt.mark.with_hints(table, dlt.mark.make_hints(columns=new))
+        else:
+            yield count, table
+
+
 def procore_source(
     client: ProcoreClient,
     company_id: int,
@@ -178,6 +243,7 @@ def procore_source(
     overlap: _dt.timedelta = DEFAULT_OVERLAP,
     max_workers: int = 4,
     per_page: int = 100,
+    batch_rows: int = 5000,
     progress: Optional[Callable[[str, Progress], None]] = None,
     report: Optional[ExportReport] = None,
 ) -> Any:
@@ -190,6 +256,8 @@ def procore_source(
     :param initial_since: where the first run starts (default: every record)
     :param overlap: dlt's ``lag``: how far before the stored cursor each run starts
     :param max_workers: projects read at once
+    :param per_page: records a request asks for
+    :param batch_rows: records in each Arrow table handed to dlt (memory holds about two)
     :param progress: called with ``(table, Progress)`` after each page
     :param report: an :class:`ExportReport` to fill with per-tool figures
     :raises ConfigurationError: for an unknown tool or an empty tool list
@@ -210,9 +278,7 @@ def procore_source(
     state = report if report is not None else ExportReport()
     # The cursor compares Procore's own text form ("2025-01-06T08:00:00Z"), so a datetime is
     # written the same way.
-    initial = (
-        format_datetime(initial_since) if isinstance(initial_since, _dt.datetime) else initial_since
-    )
+    initial = _aware(initial_since, "initial_since")
 
     lag = overlap.total_seconds()
 
@@ -221,14 +287,18 @@ def procore_source(
             if progress is not None:
                 progress(table, event)
 
+        columns = columns_for(op)
+        _JSON_TEXT_NOTICE.tables.add(table)
+        if op.project_level:
+            columns.setdefault("project_id", {"data_type": "bigint", "nullable": True})
+        columns[C_DLT_LOAD_ID] = dict(dlt_load_id_column())
+        columns[C_DLT_ID] = dict(dlt_id_column())
+
         @dlt.resource(
             name=table,
             primary_key="id",
             write_disposition="merge",
-            columns=columns_for(op),
-            # JSON lines load into DuckDB about four times faster than dlt's default of
-            # INSERT statements, in less memory; every destination that takes files reads them.
-            file_format="jsonl",
+            columns=columns,
         )
         def rows(
             updated_at: Any = dlt.sources.incremental(  # noqa: B008 - dlt's own idiom
@@ -236,7 +306,7 @@ def procore_source(
             ),
         ) -> Iterator[list[dict[str, Any]]]:
             since = updated_at.start_value
-            tool = ToolReport(table=table, operation=op.key, since=since)
+            tool = ToolReport(table=table, operation=op.key, since=_iso(since))
             state.tools[table] = tool
             if op.project_level:
                 ids = list(project_ids) if project_ids is not None else None
@@ -250,8 +320,8 @@ def procore_source(
                     progress=on_page,
                 )
                 tagged = ({**item, "project_id": pid} for pid, item in run)
-                for batch in _batched(tagged, per_page):
-                    tool.items += len(batch)
+                for count, batch in _tables(tagged, columns, batch_rows):
+                    tool.items += count
                     yield batch
                 tool.requests = run.requests
                 tool.checkpoint = _iso(max(filter(None, run.checkpoints.values()), default=None))
@@ -262,8 +332,8 @@ def procore_source(
                 changes = company.changes(
                     op, since=since, overlap=_dt.timedelta(0), per_page=per_page, progress=on_page
                 )
-                for batch in _batched((dict(row) for row in changes), per_page):
-                    tool.items += len(batch)
+                for count, batch in _tables((dict(row) for row in changes), columns, batch_rows):
+                    tool.items += count
                     yield batch
                 tool.requests = changes.requests
                 tool.checkpoint = _iso(changes.checkpoint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -199,3 +200,49 @@ def test_initial_since_starts_the_first_run_later_and_columns_are_typed(
     assert types["questions"] == "JSON"
     assert types["project_id"] == "BIGINT"
     assert not [t for t in tables if t.startswith("rfis__")]  # no child tables
+
+
+def test_a_record_arrow_cannot_type_loads_through_dlts_normaliser(
+    sandbox: FakeProcore, client: ProcoreClient, company_id: int, tmp_path: Path
+) -> None:
+    # Procore sending text where its spec says boolean, and a nested field the spec lacks.
+    rfis = sandbox.data.rfis.of(PROJECTS[0])
+    odd = {**rfis[0], "private": "sometimes", "extra_tags": [{"name": "hinge"}]}
+    rfis.replace(odd)
+    pipeline = _pipeline(tmp_path)
+    report = ExportReport()
+    pipeline.run(
+        procore_source(
+            client,
+            company_id,
+            tools=["rfis"],
+            project_ids=PROJECTS[:2],
+            batch_rows=100,
+            report=report,
+        )
+    )
+    total = len(sandbox.data.rfis.of(PROJECTS[0])) + len(sandbox.data.rfis.of(PROJECTS[1]))
+    assert (
+        _count(tmp_path, "procore", "rfis") == (total, total) == (report.tools["rfis"].items,) * 2
+    )
+    with duckdb.connect(str(tmp_path / "procore-warehouse.duckdb"), read_only=True) as con:
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'procore' and table_name = 'rfis'"
+            ).fetchall()
+        )
+        found = con.execute(
+            "select private, private__v_text, extra_tags from procore.rfis where id = ?",
+            [odd["id"]],
+        ).fetchone()
+        load_ids = con.execute(
+            "select count(distinct _dlt_load_id), count(distinct _dlt_id) from procore.rfis"
+        ).fetchone()
+    # dlt's own handling of a value that does not fit: a variant column beside the typed one.
+    assert found is not None
+    assert found[:2] == (None, "sometimes")
+    assert json.loads(found[2]) == [{"name": "hinge"}]
+    assert types["extra_tags"] == "JSON"
+    assert types["_dlt_load_id"] == types["_dlt_id"] == "VARCHAR"
+    assert load_ids == (1, total)  # the same bookkeeping columns dlt's normaliser adds
