@@ -5,9 +5,13 @@ name becomes a dlt resource:
 
 - ``write_disposition="merge"`` with ``primary_key="id"``: a record read twice (the overlap,
   a rerun after a failure) is stored once, with its latest values;
-- incremental on ``updated_at`` through ``dlt.sources.incremental`` with a ``lag`` of the
-  overlap margin: dlt keeps the cursor in the pipeline state and advances it only when a load
-  succeeds, so a run killed halfway is simply run again;
+- incremental on ``updated_at``: each run reads what changed since a cursor **per project**
+  (one for a company-level list), less the overlap margin, through
+  :meth:`~procore_dc.client.CompanyScope.project_changes`; the cursors live in dlt's resource
+  state, which dlt stores with the load package, so they move only when an extract succeeds,
+  and a run killed halfway is simply run again. A project read for the first time (newly
+  permitted, or skipped by a 403/404 last run) starts at ``initial_since``, not behind the
+  others' cursor;
 - columns typed from the operation's response schema in Procore's spec (integers, numbers,
   booleans, dates, timestamps, text);
 - nested objects and arrays (``assignee``, ``questions``, ``custom_fields`` ...) are stored as
@@ -54,7 +58,6 @@ from procore_dc._changes import (
     ListOperation,
     Progress,
     _aware,
-    _parse,
     list_operation,
 )
 from procore_dc.client import ProcoreClient
@@ -209,10 +212,6 @@ def _tables(
     for batch in _batched(rows, size):
         built = arrow_table(batch, columns)
         if built is None:
-            # dlt compares the cursor across items: a datetime, as in the Arrow tables.
-            for row in batch:
-                if "updated_at" in row:
-                    row["updated_at"] = _parse(row["updated_at"])
             yield len(batch), batch
             continue
         table, nested = built
@@ -253,8 +252,8 @@ def procore_source(
     :param company_id: the company to export
     :param tools: short names from :data:`TOOLS` or ``"GET /path"`` list operations
     :param project_ids: the projects to read (default: every project the company lists)
-    :param initial_since: where the first run starts (default: every record)
-    :param overlap: dlt's ``lag``: how far before the stored cursor each run starts
+    :param initial_since: where a project's first read starts (default: every record)
+    :param overlap: how far before its stored cursor each read starts
     :param max_workers: projects read at once
     :param per_page: records a request asks for
     :param batch_rows: records in each Arrow table handed to dlt (memory holds about two)
@@ -280,8 +279,6 @@ def procore_source(
     # written the same way.
     initial = _aware(initial_since, "initial_since")
 
-    lag = overlap.total_seconds()
-
     def make(table: str, op: ListOperation) -> Any:
         def on_page(event: Progress) -> None:
             if progress is not None:
@@ -294,27 +291,29 @@ def procore_source(
         columns[C_DLT_LOAD_ID] = dict(dlt_load_id_column())
         columns[C_DLT_ID] = dict(dlt_id_column())
 
-        @dlt.resource(
-            name=table,
-            primary_key="id",
-            write_disposition="merge",
-            columns=columns,
-        )
-        def rows(
-            updated_at: Any = dlt.sources.incremental(  # noqa: B008 - dlt's own idiom
-                "updated_at", initial_value=initial, lag=lag
-            ),
-        ) -> Iterator[list[dict[str, Any]]]:
-            since = updated_at.start_value
-            tool = ToolReport(table=table, operation=op.key, since=_iso(since))
+        @dlt.resource(name=table, primary_key="id", write_disposition="merge", columns=columns)
+        def rows() -> Iterator[Any]:
+            # A cursor per project (one for a company-level list) in dlt's resource state: dlt
+            # stores it with the load package, so it moves only when a whole extract succeeded,
+            # and a project read for the first time (newly permitted, or skipped by a 403/404
+            # last run) starts at initial_since instead of behind the other projects' cursor.
+            marks: dict[str, str] = dlt.current.resource_state().setdefault("checkpoints", {})
+            tool = ToolReport(table=table, operation=op.key)
             state.tools[table] = tool
             if op.project_level:
-                ids = list(project_ids) if project_ids is not None else None
+                ids = (
+                    list(project_ids)
+                    if project_ids is not None
+                    else [p.id for p in company.projects.list()]
+                )
+                since = {pid: _aware(marks.get(str(pid)), "checkpoint") or initial for pid in ids}
+                starts = list(since.values())
+                tool.since = None if None in starts else _iso(min(starts))  # type: ignore[type-var]
                 run = company.project_changes(
                     op,
                     since=since,
                     project_ids=ids,
-                    overlap=_dt.timedelta(0),
+                    overlap=overlap,
                     per_page=per_page,
                     max_workers=max_workers,
                     progress=on_page,
@@ -323,18 +322,26 @@ def procore_source(
                 for count, batch in _tables(tagged, columns, batch_rows):
                     tool.items += count
                     yield batch
+                for pid, mark in run.checkpoints.items():
+                    if pid not in run.failures and mark is not None:
+                        marks[str(pid)] = str(_iso(mark))
                 tool.requests = run.requests
                 tool.checkpoint = _iso(max(filter(None, run.checkpoints.values()), default=None))
                 tool.failures = {pid: str(exc) for pid, exc in run.failures.items()}
                 notices = [r.notice for r in run.reads.values() if r.notice]
                 tool.notice = notices[0] if notices else None
             else:
+                key = f"company {company_id}"
+                begin = _aware(marks.get(key), "checkpoint") or initial
+                tool.since = _iso(begin)
                 changes = company.changes(
-                    op, since=since, overlap=_dt.timedelta(0), per_page=per_page, progress=on_page
+                    op, since=begin, overlap=overlap, per_page=per_page, progress=on_page
                 )
                 for count, batch in _tables((dict(row) for row in changes), columns, batch_rows):
                     tool.items += count
                     yield batch
+                if changes.checkpoint is not None:
+                    marks[key] = str(_iso(changes.checkpoint))
                 tool.requests = changes.requests
                 tool.checkpoint = _iso(changes.checkpoint)
                 tool.notice = changes.notice

@@ -162,6 +162,23 @@ def test_a_forbidden_project_is_reported_and_the_others_load(
     expected = len(sandbox.data.rfis.of(100001)) + len(sandbox.data.rfis.of(100003))
     assert _count(tmp_path, "procore", "rfis") == (expected, expected)
 
+    # Permitted later: its first read starts at the beginning, not at the others' cursor,
+    # while the others read only their changed window.
+    sandbox.permit(sandbox.default_app, company_id, 100002)
+    sandbox.clock.advance(3600)
+    sandbox.clear_requests()
+    report = ExportReport()
+    pipeline.run(
+        procore_source(client, company_id, tools=["rfis"], project_ids=PROJECTS, report=report)
+    )
+    total = sum(len(sandbox.data.rfis.of(p)) for p in PROJECTS)
+    assert _count(tmp_path, "procore", "rfis") == (total, total)
+    assert report.tools["rfis"].failures == {}
+    assert report.tools["rfis"].since is None  # one project was read from the beginning
+    reads = [r for r in sandbox.requests if r.path.endswith("/rfis")]
+    assert sorted(r.path.split("/")[4] for r in reads) == ["100001", "100002", "100002", "100003"]
+    assert [("filters[updated_at]" in r.query) for r in reads if "100002" in r.path] == [False] * 2
+
 
 def test_initial_since_starts_the_first_run_later_and_columns_are_typed(
     sandbox: FakeProcore, client: ProcoreClient, company_id: int, tmp_path: Path
