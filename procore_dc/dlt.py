@@ -1,7 +1,7 @@
 """Procore lists as a `dlt <https://dlthub.com>`_ source: incremental, merged on ``id``.
 
-Needs the ``export`` extra (``pip install 'procore-dc[export]'``: dlt and duckdb). Each tool you
-name becomes a dlt resource:
+Needs the ``export`` extra (``pip install 'procore-dc[export]'``: dlt with pyarrow, and duckdb).
+Each tool you name becomes a dlt resource:
 
 - ``write_disposition="merge"`` with ``primary_key="id"``: a record read twice (the overlap,
   a rerun after a failure) is stored once, with its latest values;
@@ -18,7 +18,10 @@ name becomes a dlt resource:
   **JSON columns** of the tool's table (the source sets ``max_table_nesting=0``), not child
   tables: a merge then replaces a record whole, and no child rows go stale;
 - project-level tools read every permitted project on a few threads sharing one session, and
-  add a ``project_id`` column.
+  add a ``project_id`` column;
+- records reach dlt as Arrow tables of ``batch_rows`` records typed from the same schema
+  (:mod:`procore_dc._arrow_rows`), which dlt writes straight to Parquet instead of normalising
+  row by row.
 
 .. code-block:: python
 
