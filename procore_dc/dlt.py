@@ -20,7 +20,7 @@ Each tool you name becomes a dlt resource:
 - project-level tools read every permitted project on a few threads sharing one session, and
   add a ``project_id`` column;
 - records reach dlt as Arrow tables of ``batch_rows`` records typed from the same schema
-  (:mod:`procore_dc._arrow_rows`), which dlt writes straight to Parquet instead of normalising
+  (``procore_dc._arrow_rows``), which dlt writes straight to Parquet instead of normalising
   row by row.
 
 .. code-block:: python
