@@ -262,7 +262,7 @@ def procore_source(
     :param batch_rows: records in each Arrow table handed to dlt (memory holds about two)
     :param progress: called with ``(table, Progress)`` after each page
     :param report: an :class:`ExportReport` to fill with per-tool figures
-    :raises ConfigurationError: for an unknown tool or an empty tool list
+    :raises ConfigurationError: for an unknown tool, an empty tool list or ``batch_rows`` below 1
 
     .. code-block:: python
 
@@ -273,6 +273,8 @@ def procore_source(
     resolved = [resolve_tool(t) for t in tools]
     if not resolved:
         raise ConfigurationError("procore_source needs at least one tool")
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ConfigurationError(f"batch_rows must be an integer >= 1, got {batch_rows!r}")
     names = [name for name, _ in resolved]
     if len(set(names)) != len(names):
         raise ConfigurationError(f"each tool may be named once, got {names}")

@@ -160,6 +160,8 @@ def test_tools_are_named_or_given_as_catalogue_operations() -> None:
         procore_source(None, 8, tools=["rfis", "rfis"])  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="at least one"):
         procore_source(None, 8, tools=[])  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="batch_rows must be"):
+        procore_source(None, 8, tools=["rfis"], batch_rows=0)  # type: ignore[arg-type]
 
 
 def test_a_forbidden_project_is_reported_and_the_others_load(
