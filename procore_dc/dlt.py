@@ -48,6 +48,7 @@ try:
     from dlt.common.normalizers.utils import generate_dlt_ids
     from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
     from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
+    from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     from procore_dc.exceptions import ConfigurationError
 
@@ -211,7 +212,10 @@ def _tables(
     """``(rows, item)``: Arrow tables of ``size`` rows with the ``_dlt_load_id`` and ``_dlt_id``
     columns dlt's own normaliser would add, so the table has the same shape either way; a
     batch Arrow cannot type goes as dicts, through dlt's normaliser."""
-    load_id = dlt.current.load_package_state()["load_id"]
+    try:
+        load_id: Optional[str] = dlt.current.load_package_state()["load_id"]
+    except CurrentLoadPackageStateNotAvailable:
+        load_id = None  # iterated outside a pipeline (list(source.resources["rfis"]))
     for batch in _batched(rows, size):
         built = arrow_table(batch, columns)
         if built is None:
@@ -219,10 +223,12 @@ def _tables(
             continue
         table, nested = built
         count = table.num_rows
+        if load_id is not None:
+            table = table.append_column(
+                pyarrow.field(C_DLT_LOAD_ID, pyarrow.string(), nullable=False),
+                pyarrow.array([load_id] * count, pyarrow.string()),
+            )
         table = table.append_column(
-            pyarrow.field(C_DLT_LOAD_ID, pyarrow.string(), nullable=False),
-            pyarrow.array([load_id] * count, pyarrow.string()),
-        ).append_column(
             pyarrow.field(C_DLT_ID, pyarrow.string(), nullable=False),
             pyarrow.array(generate_dlt_ids(count), pyarrow.string()),
         )

@@ -164,6 +164,15 @@ def test_tools_are_named_or_given_as_catalogue_operations() -> None:
         procore_source(None, 8, tools=["rfis"], batch_rows=0)  # type: ignore[arg-type]
 
 
+def test_a_resource_iterates_outside_a_pipeline(
+    sandbox: FakeProcore, client: ProcoreClient, company_id: int
+) -> None:
+    source = procore_source(client, company_id, tools=["rfis"], project_ids=PROJECTS[:1])
+    tables = list(source.resources["rfis"])
+    assert sum(t.num_rows for t in tables) == len(sandbox.data.rfis.of(PROJECTS[0]))
+    assert "_dlt_load_id" not in tables[0].column_names  # no load package, no load id
+
+
 def test_a_forbidden_project_is_reported_and_the_others_load(
     sandbox: FakeProcore, client: ProcoreClient, company_id: int, tmp_path: Path
 ) -> None:
