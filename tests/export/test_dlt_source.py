@@ -164,9 +164,11 @@ def test_tools_are_named_or_given_as_catalogue_operations() -> None:
         procore_source(None, 8, tools=["rfis"], batch_rows=0)  # type: ignore[arg-type]
 
 
-def test_a_resource_iterates_outside_a_pipeline(
-    sandbox: FakeProcore, client: ProcoreClient, company_id: int
+def test_a_resource_iterates_outside_a_pipeline_run(
+    sandbox: FakeProcore, client: ProcoreClient, company_id: int, tmp_path: Path
 ) -> None:
+    # Outside a run dlt keeps resource state (our cursors) in the last pipeline made: a new one.
+    _pipeline(tmp_path, "fresh")
     source = procore_source(client, company_id, tools=["rfis"], project_ids=PROJECTS[:1])
     tables = list(source.resources["rfis"])
     assert sum(t.num_rows for t in tables) == len(sandbox.data.rfis.of(PROJECTS[0]))
