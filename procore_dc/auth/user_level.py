@@ -55,7 +55,7 @@ from procore_dc.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from requests_oauthlib import OAuth2Session
+    import requests_oauthlib
 
 __all__ = ["OOB_REDIRECT_URI", "AuthorizationFlow", "UserLevelAuth"]
 
@@ -284,7 +284,7 @@ class UserLevelAuth(AuthStrategy):
             raise ConfigurationError("the authorization code is empty")
         return self._exchange(flow, code.strip(), http)
 
-    def oauth2_session(self) -> OAuth2Session:
+    def oauth2_session(self) -> requests_oauthlib.OAuth2Session:
         """A ``requests_oauthlib.OAuth2Session`` for a web app, holding the signed-in token.
 
         It starts from the token in the store and refreshes it when it expires, at the

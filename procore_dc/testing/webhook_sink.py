@@ -39,7 +39,8 @@ class Delivery:
     :ivar headers: the request headers; kept out of the repr, they carry the shared secret
     :ivar body: the body exactly as received, e.g. for
         :func:`procore_dc.webhooks.parse_event`
-    :ivar status: the status the sink answered (204 unless told otherwise by :meth:`respond`)
+    :ivar status: the status the sink answered (204 unless told otherwise by
+        :meth:`~procore_dc.testing.WebhookSink.respond`)
     """
 
     path: str
