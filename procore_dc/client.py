@@ -30,6 +30,7 @@ from procore_dc.auth.base import AuthStrategy
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
+from procore_dc.operations import Operation, OperationTable, call_operation, load_operations
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
 from procore_dc.resources.documents import DocumentsResource
@@ -102,6 +103,52 @@ class ProjectScope:
         """
         ids = {"company_id": self.company_id, "project_id": self.project_id}
         return read_changes(self.session, operation, since=since, ids=ids, **options)
+
+    def call(
+        self,
+        operation: Union[str, Operation],
+        /,
+        *,
+        body: Any = None,
+        version: Optional[str] = None,
+        strict: bool = True,
+        **params: Any,
+    ) -> Any:
+        """Call any of Procore's operations, with this project's and company's ids filled in.
+
+        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
+            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
+        :param body: the JSON body of a write
+        :param version: another version of the operation (``"v1.1"``)
+        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
+            fields newer than Procore's spec
+        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
+            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
+            iterator of a list
+        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
+            else the answer: a model built from Procore's spec, a
+            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
+            them, or ``None`` for an empty answer
+        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
+            for unknown parameters, missing required fields, wrong types or values outside an
+            enum, before anything is sent
+        :raises ConfigurationError: for an operation or version the catalogue lacks
+
+        .. code-block:: python
+
+            items = project.call("GET /rest/v1.0/punch_items", filters={"status": "open"})
+            made = project.call("POST /rest/v1.0/punch_items",
+                                body={"punch_item": {"name": "Paint stair 2"}})
+        """
+        return call_operation(
+            self.session,
+            operation,
+            {"company_id": self.company_id, "project_id": self.project_id},
+            params,
+            body=body,
+            version=version,
+            strict=strict,
+        )
 
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
@@ -217,6 +264,50 @@ class CompanyScope:
 
         return fan_out(project_ids, read, max_workers=max_workers, progress=callback)
 
+    def call(
+        self,
+        operation: Union[str, Operation],
+        /,
+        *,
+        body: Any = None,
+        version: Optional[str] = None,
+        strict: bool = True,
+        **params: Any,
+    ) -> Any:
+        """Call any of Procore's operations, with this company's id filled in.
+
+        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
+            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
+        :param body: the JSON body of a write
+        :param version: another version of the operation (``"v1.1"``)
+        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
+            fields newer than Procore's spec
+        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
+            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
+            iterator of a list
+        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
+            else the answer: a model built from Procore's spec, a
+            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
+            them, or ``None`` for an empty answer
+        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
+            for unknown parameters, missing required fields, wrong types or values outside an
+            enum, before anything is sent
+        :raises ConfigurationError: for an operation or version the catalogue lacks
+
+        .. code-block:: python
+
+            vendors = company.call("GET /rest/v1.0/vendors", limit=10)
+        """
+        return call_operation(
+            self.session,
+            operation,
+            {"company_id": self.company_id},
+            params,
+            body=body,
+            version=version,
+            strict=strict,
+        )
+
     def __repr__(self) -> str:
         return f"CompanyScope(company_id={self.company_id})"
 
@@ -299,6 +390,61 @@ class ProcoreClient:
         if company and "company_id" not in session_options:
             session_options["company_id"] = coerce_id(company, "PROCORE_COMPANY_ID", "company id")
         return cls(auth, **session_options)
+
+    @property
+    def operations(self) -> OperationTable:
+        """Every Procore operation: look one up, search them, find their versions.
+
+        .. code-block:: python
+
+            for match in client.operations.search("budget line items"):
+                print(match.method, match.path, match.summary, match.group)
+        """
+        return load_operations()
+
+    def call(
+        self,
+        operation: Union[str, Operation],
+        /,
+        *,
+        body: Any = None,
+        version: Optional[str] = None,
+        strict: bool = True,
+        **params: Any,
+    ) -> Any:
+        """Call any of Procore's operations; pass its ids as ``company_id=`` and
+        ``project_id=`` (default company: the session's).
+
+        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
+            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
+        :param body: the JSON body of a write
+        :param version: another version of the operation (``"v1.1"``)
+        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
+            fields newer than Procore's spec
+        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
+            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
+            iterator of a list
+        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
+            else the answer: a model built from Procore's spec, a
+            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
+            them, or ``None`` for an empty answer
+        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
+            for unknown parameters, missing required fields, wrong types or values outside an
+            enum, before anything is sent
+        :raises ConfigurationError: for an operation or version the catalogue lacks
+
+        .. code-block:: python
+
+            me = client.call("GET /rest/v1.0/me")
+            projects = client.call("GET /rest/v1.0/projects", company_id=8)
+        """
+        ids = {
+            "company_id": params.pop("company_id", self.session.company_id),
+            "project_id": params.pop("project_id", None),
+        }
+        return call_operation(
+            self.session, operation, ids, params, body=body, version=version, strict=strict
+        )
 
     def me(self) -> Me:
         """Return the signed-in user; for a service account, its DMSA user.

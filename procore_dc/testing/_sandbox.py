@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from procore_dc._redact import get_logger
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
-from procore_dc.operation_permissions import company_tools, project_tools
+from procore_dc.operation_permissions import company_tools, permission_block, project_tools
 from procore_dc.permissions import PermissionLevel
 from procore_dc.testing import _api, _files, _uploads, _webhooks
 from procore_dc.testing._clock import SandboxClock
@@ -297,15 +297,15 @@ class FakeProcore:
             (default: ``http://localhost`` and the out-of-band URI)
         :param permissions: the DMSA's manifest permissions,
             ``{"company": {tool: level}, "project": {tool: level}}`` (default: standard on
-            every tool the sandbox serves)
+            every tool of :mod:`procore_dc.operation_permissions`, admin on the admin-only ones)
         :raises ValueError: for an unknown scope, tool or level
         """
         if isinstance(redirect_uris, str):
             redirect_uris = (redirect_uris,)
         if permissions is None:
-            permissions = {
-                scope: dict.fromkeys(tools, "standard") for scope, tools in SERVED_TOOLS.items()
-            }
+            # Every tool of the operation table (admin-only tools: admin), so a default app
+            # may call any of Procore's operations.
+            permissions = permission_block("standard")
         checked: dict[str, dict[str, str]] = {"company": {}, "project": {}}
         for scope, tools in permissions.items():
             catalogue = {"company": company_tools(), "project": project_tools()}.get(scope)
