@@ -20,6 +20,8 @@ from procore_dc.operations._spec import Operation
 
 __all__ = ["body_problems", "parameter_problems"]
 
+_EITHER = {"company_id": "project_id", "project_id": "company_id"}
+
 # Checking stops this deep: Procore's bodies are a few levels at most.
 _MAX_DEPTH = 12
 
@@ -39,8 +41,10 @@ def _is_number(value: Any) -> bool:
 _PARAM_TYPES = {
     "integer": (_is_integer, "an integer"),
     "boolean": (lambda v: isinstance(v, bool) or v in ("true", "false"), "true or false"),
-    "array": (lambda v: isinstance(v, (list, tuple, set, frozenset)), "a list"),
-    "object": (lambda v: isinstance(v, Mapping), "a mapping"),
+    # One value where a list is expected is sent as a list of one.
+    "array": (lambda v: not isinstance(v, (Mapping, bytes)), "a list"),
+    # A query object goes as ``name[key]=value``; a string is taken as already encoded.
+    "object": (lambda v: isinstance(v, (Mapping, str)), "a mapping"),
     "string": (
         lambda v: not isinstance(v, (Mapping, list, tuple, set, frozenset, bytes)),
         "a string",
@@ -73,8 +77,12 @@ def parameter_problems(op: Operation, given: Mapping[str, Any]) -> dict[str, str
             problems[where] = f"must be {check[1]}, got {type(value).__name__} {value!r:.40}"
         elif param.enum and value not in param.enum:
             problems[where] = f"{value!r} is not one of {list(param.enum)}"
+    required = {p.name for p in op.parameters if p.required}
     for param in op.parameters:
         if param.required and param.name not in given:
+            other = _EITHER.get(param.name)
+            if other in required and given.get(other) is not None:
+                continue  # both ids "required" means either one (webhooks)
             problems[f"{param.location}.{param.name}"] = "required"
     return problems
 
@@ -106,7 +114,7 @@ def _models() -> Mapping[str, Any]:
 def _fields(ref: Optional[str]) -> Optional[Mapping[str, Any]]:
     model = _models().get(ref or "")
     if model is None or "fields" not in model:
-        return None  # alternatives or an unknown model: not checked field by field
+        return None  # alternatives (see _check_alternatives) or an unknown model
     fields: Mapping[str, Any] = model["fields"]
     return fields
 
@@ -197,9 +205,27 @@ def _check(
     elif kind == "object":
         fields = node.get("fields") or _fields(node.get("ref"))
         if not fields:
+            _check_alternatives(value, node, where, out, depth)
             return
         for name, field in fields.items():
             if name in value:
                 _check(value[name], field, f"{where}.{name}", out, depth + 1)
             elif field.get("required"):
                 out[f"{where}.{name}"] = "required"
+
+
+def _check_alternatives(
+    value: Any, node: Mapping[str, Any], where: str, out: dict[str, str], depth: int
+) -> None:
+    """A value of a "one of" model fits when it fits one alternative; otherwise the problems
+    of the alternative it comes closest to are reported."""
+    model = _models().get(node.get("ref") or "") or {}
+    closest: Optional[dict[str, str]] = None
+    for alternative in model.get("one_of") or model.get("any_of") or ():
+        found: dict[str, str] = {}
+        _check(value, {**alternative, "required": True}, where, found, depth + 1)
+        if not found:
+            return
+        if closest is None or len(found) < len(closest):
+            closest = found
+    out.update(closest or {})

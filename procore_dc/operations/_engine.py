@@ -155,7 +155,13 @@ def call_operation(
         if param is not None and param.location == "header":
             headers[name] = str(value)
             continue
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                query[f"{name}[{key}]"] = _query_value(item)
+            continue
         encoded = _query_value(value)
+        if param is not None and param.type == "array" and not isinstance(encoded, list):
+            encoded = [encoded]
         # Rails reads a list from ``name[]=a&name[]=b``.
         query[f"{name}[]" if isinstance(encoded, list) and not name.endswith("[]") else name] = (
             encoded

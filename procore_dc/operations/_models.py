@@ -11,8 +11,8 @@ A class is built once per schema model and cached.
 **Field names.** A wire name that is not a Python identifier, or is a keyword, or would hide a
 :class:`~procore_dc.models.Model` attribute, is *mangled*, deterministically: every run of
 characters other than letters, digits and ``_`` becomes one ``_``; leading and trailing ``_``
-are dropped; a name starting with a digit gets ``field_`` in front; a keyword or ``raw`` /
-``to_dict`` gets ``_`` appended; a name taken by another field gets ``_2``, ``_3``...  So
+are dropped; a name starting with a digit gets ``field_`` in front; a keyword, ``self``, ``raw``
+or ``to_dict`` gets ``_`` appended; a name taken by another field gets ``_2``, ``_3``...  So
 ``from`` -> ``from_``, ``fr-CA`` -> ``fr_CA``, ``custom_field_%{custom_field_definition_id}`` ->
 ``custom_field_custom_field_definition_id``. ``raw`` keeps the original keys, and
 ``to_dict()`` writes them.
@@ -46,7 +46,8 @@ _SCALARS: Mapping[str, Any] = {
     "date": date,
     "date-time": datetime,
 }
-_RESERVED = frozenset({"raw", "to_dict"})
+# ``self`` would clash with ``__init__``'s own first argument.
+_RESERVED = frozenset({"raw", "to_dict", "self"})
 _NOT_NAME = re.compile(r"[^0-9A-Za-z_]+")
 _lock = threading.RLock()
 _built: dict[str, type[Model]] = {}

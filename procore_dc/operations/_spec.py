@@ -127,8 +127,10 @@ def _paging(row: Mapping[str, Any], answer: Optional[int]) -> Optional[str]:
     names = {p["name"] for p in row.get("params") or ()}
     if not names & {"page", "per_page"}:
         return None
-    # Some pages-taking GETs answer one object holding the list: not Link-paged items.
-    return None if answer == 1 else "link"
+    # Only a documented JSON array is Link-paged items: some pages-taking GETs answer one
+    # object holding the list, and v2.0 lists (mostly absent from the spec) answer
+    # ``{"data": [...]}``; those come back whole, page by page as asked.
+    return "link" if answer == 2 else None
 
 
 def _scope(row: Mapping[str, Any]) -> Optional[str]:
