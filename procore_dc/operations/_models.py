@@ -10,8 +10,8 @@ A class is built once per schema model and cached.
 
 **Field names.** A wire name that is not a Python identifier, or is a keyword, or would hide a
 :class:`~procore_dc.models.Model` attribute, is *mangled*, deterministically: every run of
-characters other than letters, digits and ``_`` becomes one ``_``; leading and trailing ``_``
-are dropped; a name starting with a digit gets ``field_`` in front; a keyword, ``self``, ``raw``
+characters other than letters, digits and ``_`` becomes one ``_``, as does a run of ``_``;
+leading and trailing ``_`` are dropped; a name starting with a digit gets ``field_`` in front; a keyword, ``self``, ``raw``
 or ``to_dict`` gets ``_`` appended; a name taken by another field gets ``_2``, ``_3``...  So
 ``from`` -> ``from_``, ``fr-CA`` -> ``fr_CA``, ``custom_field_%{custom_field_definition_id}`` ->
 ``custom_field_custom_field_definition_id``. ``raw`` keeps the original keys, and
@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import attrs
 import cattrs
@@ -49,6 +49,8 @@ _SCALARS: Mapping[str, Any] = {
 # ``self`` would clash with ``__init__``'s own first argument.
 _RESERVED = frozenset({"raw", "to_dict", "self"})
 _NOT_NAME = re.compile(r"[^0-9A-Za-z_]+")
+_UNDERSCORES = re.compile(r"__+")
+_TEMPLATE = re.compile(r"%\{\w+\}")
 _lock = threading.RLock()
 _built: dict[str, type[Model]] = {}
 _building: set[str] = set()
@@ -113,7 +115,7 @@ def mangle(name: str, taken: frozenset[str] = frozenset()) -> str:
     if name.isidentifier() and not name.startswith("_"):
         out = name
     else:
-        out = _NOT_NAME.sub("_", name).strip("_") or "field"
+        out = _UNDERSCORES.sub("_", _NOT_NAME.sub("_", name)).strip("_") or "field"
         if out[0].isdigit():
             out = "field_" + out
     if keyword.iskeyword(out) or out in _RESERVED:
@@ -165,14 +167,18 @@ def _field_type(node: Mapping[str, Any]) -> Any:
         return Optional[model] if model is not None else Optional[Mapping[str, Any]]
     if kind == "array":
         items = node.get("items")
-        if items is not None:
-            inner = _field_type(items)
-        else:
-            inner = _field_type(
-                {"type": node.get("items_type") or "any", "ref": node.get("items_ref")}
-            )
-        return Optional[tuple[inner, ...]]  # type: ignore[valid-type]
+        if items is None:
+            items = {"type": node.get("items_type") or "any", "ref": node.get("items_ref")}
+        return Optional[tuple[_item_type(items), ...]]  # type: ignore[misc]
     return Any
+
+
+def _item_type(node: Mapping[str, Any]) -> Any:
+    """An array item's type: as a field's, without the ``Optional`` (Procore's arrays hold no
+    nulls), so each item goes straight to its hook."""
+    inner = _field_type(node)
+    args = [arg for arg in getattr(inner, "__args__", ()) if arg is not type(None)]
+    return args[0] if getattr(inner, "__origin__", None) is Union and len(args) == 1 else inner
 
 
 def _enum_text(node: Mapping[str, Any]) -> str:
@@ -222,6 +228,8 @@ def _make_class(ref: str, fields: Mapping[str, Any]) -> type[Model]:
     renamed: dict[str, str] = {}
     doc_lines = []
     for wire, node in fields.items():
+        if _TEMPLATE.search(wire):
+            continue  # a name pattern (``custom_field_%{id}``), never a key: see raw
         name = mangle(wire, frozenset(taken))
         taken.add(name)
         if name != wire:

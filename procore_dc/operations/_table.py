@@ -285,7 +285,7 @@ def load_operations() -> OperationTable:
 
         >>> from procore_dc.operations import load_operations
         >>> load_operations().get("GET /rest/v1.0/me").summary
-        'Show user info'
+        'Show User Info'
     """
     from procore_dc._catalog import load_catalog
 
