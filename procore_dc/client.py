@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from procore_dc._changes import (
     Changes,
@@ -30,7 +30,6 @@ from procore_dc.auth.base import AuthStrategy
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
-from procore_dc.operations import Operation, OperationTable, call_operation, load_operations
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
 from procore_dc.resources.documents import DocumentsResource
@@ -42,6 +41,9 @@ from procore_dc.resources.users import CompanyUsersResource
 from procore_dc.resources.vendors import VendorsResource
 from procore_dc.resources.webhooks import CompanyWebhooks, ProjectWebhooks
 from procore_dc.session import Session
+
+if TYPE_CHECKING:  # the operation table loads on the first call, not with the client
+    from procore_dc.operations import Operation, OperationTable
 
 __all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
 
@@ -140,6 +142,8 @@ class ProjectScope:
             made = project.call("POST /rest/v1.0/punch_items",
                                 body={"punch_item": {"name": "Paint stair 2"}})
         """
+        from procore_dc.operations import call_operation
+
         return call_operation(
             self.session,
             operation,
@@ -298,6 +302,8 @@ class CompanyScope:
 
             vendors = company.call("GET /rest/v1.0/vendors", limit=10)
         """
+        from procore_dc.operations import call_operation
+
         return call_operation(
             self.session,
             operation,
@@ -400,6 +406,8 @@ class ProcoreClient:
             for match in client.operations.search("budget line items"):
                 print(match.method, match.path, match.summary, match.group)
         """
+        from procore_dc.operations import load_operations
+
         return load_operations()
 
     def call(
@@ -438,10 +446,13 @@ class ProcoreClient:
             me = client.call("GET /rest/v1.0/me")
             projects = client.call("GET /rest/v1.0/projects", company_id=8)
         """
+        from procore_dc.operations import call_operation
+
         ids = {
             "company_id": params.pop("company_id", self.session.company_id),
             "project_id": params.pop("project_id", None),
         }
+
         return call_operation(
             self.session, operation, ids, params, body=body, version=version, strict=strict
         )

@@ -1,6 +1,6 @@
 """A small index of which operations the spec shapes, so the table loads without the spec.
 
-The spec (:func:`procore_dc._catalog.load_schemas`) is three times the catalogue; the table
+The spec (``procore_dc._catalog.load_schemas()``) is three times the catalogue; the table
 needs only whether an operation has a shape entry, whether it documents an answer, and whether
 that answer is a JSON array (to tell a Link-paged list from an object holding one). That much
 is kept in ``shapes.json.gz`` beside this module, built by :func:`build_index`; a test checks

@@ -1,21 +1,22 @@
 """Typed results for any operation: model classes built from Procore's spec on first use.
 
-Every response schema of :func:`procore_dc._catalog.load_schemas` becomes a frozen, slotted
+Every response schema of ``procore_dc._catalog.load_schemas()`` becomes a frozen, slotted
 attrs class deriving from :class:`procore_dc.models.Model`, so it goes through the one cattrs
 converter (and its fast path) like the curated models: dates and datetimes parsed, decimal
-strings as :class:`~decimal.Decimal`, enums as ``str`` (the allowed values in the class
+strings as ``Decimal``, enums as ``str`` (the allowed values in the class
 docstring), nested objects as nested models, arrays as tuples, ``.raw`` kept, ``to_dict()``.
 Every field is optional (Procore's response models mark none required, and send nulls freely).
 A class is built once per schema model and cached.
 
-**Field names.** A wire name that is not a Python identifier, or is a keyword, or would hide a
-:class:`~procore_dc.models.Model` attribute, is *mangled*, deterministically: every run of
+**Field names.** A wire name that is not a Python identifier, or is a keyword, or would hide
+a :class:`~procore_dc.models.Model` attribute, is *mangled*, deterministically: every run of
 characters other than letters, digits and ``_`` becomes one ``_``, as does a run of ``_``;
-leading and trailing ``_`` are dropped; a name starting with a digit gets ``field_`` in front; a keyword, ``self``, ``raw``
-or ``to_dict`` gets ``_`` appended; a name taken by another field gets ``_2``, ``_3``...  So
-``from`` -> ``from_``, ``fr-CA`` -> ``fr_CA``, ``custom_field_%{custom_field_definition_id}`` ->
-``custom_field_custom_field_definition_id``. ``raw`` keeps the original keys, and
-``to_dict()`` writes them.
+leading and trailing ``_`` are dropped; a name starting with a digit gets ``field_`` in
+front; a keyword, ``self``, ``raw`` or ``to_dict`` gets ``_`` appended; a name taken by
+another field gets ``_2``, ``_3``... So ``from`` -> ``from_``, ``fr-CA`` -> ``fr_CA``,
+``x-amz-content-sha256`` -> ``x_amz_content_sha256``. ``raw`` keeps the original keys, and
+``to_dict()`` writes them. The spec's name *patterns* (``custom_field_%{definition_id}``)
+are not fields: Procore sends ``custom_field_123``, which ``raw`` keeps.
 
 Operations without a response schema answer a :class:`Record`.
 """
@@ -109,8 +110,8 @@ def mangle(name: str, taken: frozenset[str] = frozenset()) -> str:
 
     .. code-block:: python
 
-        >>> mangle("from"), mangle("fr-CA"), mangle("custom_field_%{custom_field_definition_id}")
-        ('from_', 'fr_CA', 'custom_field_custom_field_definition_id')
+        >>> mangle("from"), mangle("fr-CA"), mangle("x-amz-content-sha256"), mangle("2d")
+        ('from_', 'fr_CA', 'x_amz_content_sha256', 'field_2d')
     """
     if name.isidentifier() and not name.startswith("_"):
         out = name

@@ -72,7 +72,7 @@ class Operation:
     :ivar parameters: path, query and header parameters
     :ivar body_fields: the top-level body fields (empty when the operation takes no body)
     :ivar shape: the key of the request and response shapes in
-        :func:`procore_dc._catalog.load_schemas` (``"METHOD path"``), ``None`` without one
+        ``procore_dc._catalog.load_schemas()`` (``"METHOD path"``), ``None`` without one
     :ivar paging: ``"link"`` for a list Procore pages (``page``/``per_page``, ``Link``
         header), else ``None``
     :ivar scope: ``"project"`` when the call names one project, ``"company"`` when it names a
