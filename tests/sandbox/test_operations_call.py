@@ -168,3 +168,32 @@ def test_another_version(client: ProcoreClient, sandbox: FakeProcore) -> None:
     company = client.company(COMPANY)
     company.call("GET /rest/v1.0/projects", version="v1.1", limit=1).to_list()
     assert sandbox.requests[-1].path == "/rest/v1.1/projects"
+
+
+def test_headers_booleans_and_the_scope_as_id(client: ProcoreClient, sandbox: FakeProcore) -> None:
+    project = client.company(COMPANY).project(PROJECT)
+    made = project.call(
+        "POST /rest/v1.0/projects/{project_id}/distribution_groups",
+        body={"distribution_group": {"name": "Site leads"}},
+        **{"Idempotency-Token": "create-site-leads-1"},
+    )
+    assert made is not None
+    sent = sandbox.requests[-1]
+    assert sent.headers.get("Idempotency-Token") == "create-site-leads-1"
+    project.call(
+        "POST /rest/v1.0/punch_items",
+        body={"punch_item": {"name": "Seal joints"}},
+        run_configurable_validations=False,
+    )
+    assert sandbox.requests[-1].query["run_configurable_validations"] == ["false"]
+    shown = project.call("GET /rest/v1.0/projects/{id}")  # the project scope is the id
+    assert shown.id == PROJECT
+    assert sandbox.requests[-1].path == f"/rest/v1.0/projects/{PROJECT}"
+
+
+def test_strict_false_still_needs_the_path(client: ProcoreClient) -> None:
+    project = client.company(COMPANY).project(PROJECT)
+    with pytest.raises(ConfigurationError, match="needs id"):
+        project.call("GET /rest/v1.0/punch_items/{id}", strict=False)
+    with pytest.raises(ConfigurationError, match="has no operation"):
+        project.call("GET /rest/v1.0/nothing/here")
