@@ -48,6 +48,56 @@ if TYPE_CHECKING:  # the operation table loads on the first call, not with the c
 __all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
 
 
+def _call(
+    self: Any,
+    operation: Union[str, Operation],
+    /,
+    *,
+    body: Any = None,
+    version: Optional[str] = None,
+    strict: bool = True,
+    **params: Any,
+) -> Any:
+    """Call any of Procore's operations, the scope's ids filled in where it takes them.
+
+    A project fills ``project_id`` and ``company_id``, a company ``company_id``; on the
+    client, pass them as ``company_id=`` and ``project_id=`` (default company: the
+    session's).
+
+    :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
+        ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
+    :param body: the JSON body of a write
+    :param version: another version of the operation (``"v1.1"``)
+    :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
+        fields newer than Procore's spec
+    :param params: path and query parameters by name (``id=7``, ``per_page=50``,
+        ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
+        iterator of a list
+    :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
+        else the answer: a model built from Procore's spec, a
+        :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
+        them, or ``None`` for an empty answer
+    :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
+        for unknown parameters, missing required fields, wrong types or values outside an
+        enum, before anything is sent
+    :raises ConfigurationError: for an operation or version the catalogue lacks
+
+    .. code-block:: python
+
+        items = project.call("GET /rest/v1.0/punch_items", filters={"status": "open"})
+        made = project.call("POST /rest/v1.0/punch_items",
+                            body={"punch_item": {"name": "Paint stair 2"}})
+        vendors = client.company(8).call("GET /rest/v1.0/vendors", limit=10)
+        me = client.call("GET /rest/v1.0/me")
+    """
+    from procore_dc.operations import call_operation
+
+    ids = self._call_ids(params)
+    return call_operation(
+        self.session, operation, ids, params, body=body, version=version, strict=strict
+    )
+
+
 class ProjectScope:
     """The tools of one project; calls carry the company's ``Procore-Company-Id``.
 
@@ -106,53 +156,10 @@ class ProjectScope:
         ids = {"company_id": self.company_id, "project_id": self.project_id}
         return read_changes(self.session, operation, since=since, ids=ids, **options)
 
-    def call(
-        self,
-        operation: Union[str, Operation],
-        /,
-        *,
-        body: Any = None,
-        version: Optional[str] = None,
-        strict: bool = True,
-        **params: Any,
-    ) -> Any:
-        """Call any of Procore's operations, with this project's and company's ids filled in.
+    call = _call
 
-        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
-            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
-        :param body: the JSON body of a write
-        :param version: another version of the operation (``"v1.1"``)
-        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
-            fields newer than Procore's spec
-        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
-            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
-            iterator of a list
-        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
-            else the answer: a model built from Procore's spec, a
-            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
-            them, or ``None`` for an empty answer
-        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
-            for unknown parameters, missing required fields, wrong types or values outside an
-            enum, before anything is sent
-        :raises ConfigurationError: for an operation or version the catalogue lacks
-
-        .. code-block:: python
-
-            items = project.call("GET /rest/v1.0/punch_items", filters={"status": "open"})
-            made = project.call("POST /rest/v1.0/punch_items",
-                                body={"punch_item": {"name": "Paint stair 2"}})
-        """
-        from procore_dc.operations import call_operation
-
-        return call_operation(
-            self.session,
-            operation,
-            {"company_id": self.company_id, "project_id": self.project_id},
-            params,
-            body=body,
-            version=version,
-            strict=strict,
-        )
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"company_id": self.company_id, "project_id": self.project_id}
 
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
@@ -268,51 +275,10 @@ class CompanyScope:
 
         return fan_out(project_ids, read, max_workers=max_workers, progress=callback)
 
-    def call(
-        self,
-        operation: Union[str, Operation],
-        /,
-        *,
-        body: Any = None,
-        version: Optional[str] = None,
-        strict: bool = True,
-        **params: Any,
-    ) -> Any:
-        """Call any of Procore's operations, with this company's id filled in.
+    call = _call
 
-        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
-            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
-        :param body: the JSON body of a write
-        :param version: another version of the operation (``"v1.1"``)
-        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
-            fields newer than Procore's spec
-        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
-            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
-            iterator of a list
-        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
-            else the answer: a model built from Procore's spec, a
-            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
-            them, or ``None`` for an empty answer
-        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
-            for unknown parameters, missing required fields, wrong types or values outside an
-            enum, before anything is sent
-        :raises ConfigurationError: for an operation or version the catalogue lacks
-
-        .. code-block:: python
-
-            vendors = company.call("GET /rest/v1.0/vendors", limit=10)
-        """
-        from procore_dc.operations import call_operation
-
-        return call_operation(
-            self.session,
-            operation,
-            {"company_id": self.company_id},
-            params,
-            body=body,
-            version=version,
-            strict=strict,
-        )
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"company_id": self.company_id}
 
     def __repr__(self) -> str:
         return f"CompanyScope(company_id={self.company_id})"
@@ -410,52 +376,14 @@ class ProcoreClient:
 
         return load_operations()
 
-    def call(
-        self,
-        operation: Union[str, Operation],
-        /,
-        *,
-        body: Any = None,
-        version: Optional[str] = None,
-        strict: bool = True,
-        **params: Any,
-    ) -> Any:
-        """Call any of Procore's operations; pass its ids as ``company_id=`` and
-        ``project_id=`` (default company: the session's).
+    call = _call
 
-        :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
-            ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
-        :param body: the JSON body of a write
-        :param version: another version of the operation (``"v1.1"``)
-        :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
-            fields newer than Procore's spec
-        :param params: path and query parameters by name (``id=7``, ``per_page=50``,
-            ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
-            iterator of a list
-        :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
-            else the answer: a model built from Procore's spec, a
-            :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
-            them, or ``None`` for an empty answer
-        :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
-            for unknown parameters, missing required fields, wrong types or values outside an
-            enum, before anything is sent
-        :raises ConfigurationError: for an operation or version the catalogue lacks
-
-        .. code-block:: python
-
-            me = client.call("GET /rest/v1.0/me")
-            projects = client.call("GET /rest/v1.0/projects", company_id=8)
-        """
-        from procore_dc.operations import call_operation
-
-        ids = {
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        # No scope: the ids are the call's own (the company defaults to the session's).
+        return {
             "company_id": params.pop("company_id", self.session.company_id),
             "project_id": params.pop("project_id", None),
         }
-
-        return call_operation(
-            self.session, operation, ids, params, body=body, version=version, strict=strict
-        )
 
     def me(self) -> Me:
         """Return the signed-in user; for a service account, its DMSA user.

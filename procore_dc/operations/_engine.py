@@ -22,7 +22,7 @@ from procore_dc.operations._check import body_problems, parameter_problems
 from procore_dc.operations._models import Record, response_model
 from procore_dc.operations._spec import Operation
 from procore_dc.operations._table import load_operations
-from procore_dc.resources._base import encode_filters, path_id, wire_value
+from procore_dc.resources._base import _filter_value, encode_filters, path_id, wire_value
 
 if TYPE_CHECKING:
     from procore_dc.pagination import PageIterator
@@ -82,15 +82,12 @@ def _given(
 
 
 def _query_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _dt.datetime):
-        return wire_value(value)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
+    # Procore's query conventions are the filters' (true/false, ISO 8601 dates and times).
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
         return [_query_value(v) for v in items]
+    if isinstance(value, (bool, _dt.date)):
+        return _filter_value(value)
     return wire_value(value)
 
 
