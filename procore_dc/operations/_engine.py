@@ -133,6 +133,9 @@ def call_operation(
     body = _fill_body(found, body, ids)
     shape = _shape(found)
     problems = parameter_problems(found, given)
+    if found.paging != "link":
+        for name in options:
+            problems[name] = f"only a Link-paged list takes {name}=; {found.key} is not one"
     if found.method in ("POST", "PUT", "PATCH") or body is not None:
         problems.update(body_problems(found, body, shape))
     if problems:

@@ -115,6 +115,8 @@ def test_a_refused_call_sends_nothing_and_names_every_problem(
     assert len(sandbox.requests) == before
     with pytest.raises(ValidationError, match=re.escape("query.per_page: must be an integer")):
         project.call(PUNCH_ITEMS, per_page="many")
+    with pytest.raises(ValidationError, match="only a Link-paged list takes limit="):
+        project.call("GET /rest/v1.0/punch_items/{id}", id=1, limit=5)
     with pytest.raises(ValidationError, match=re.escape("path.id: required")):
         project.call("GET /rest/v1.0/punch_items/{id}")
     assert len(sandbox.requests) == before
