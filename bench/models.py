@@ -7,7 +7,11 @@ Compares, on the same JSON page:
 - procore_dc's converter (detailed validation off, direct Optional hooks, fromisoformat);
 - the same converter without its generated fast path (``models/_fastpath.py``);
 - pydantic v2 ``model_validate`` per item, on models of the same shape generated from ours,
-  when pydantic is importable (the strongest Python peer uses pydantic).
+  when pydantic is importable (the strongest Python peer uses pydantic);
+- the model ``procore_dc.operations`` builds from Procore's spec for the RFI list, through the
+  same converter. The spec's RFI nests more objects than the curated one (cost and schedule
+  impact, project stage, custom fields are models there), so besides items per second the
+  bench prints models built per second, which compares the machinery itself.
 
 Prints figures; asserts nothing. Run: ``python bench/models.py [--items 1000] [--repeat 7]``.
 """
@@ -28,11 +32,34 @@ from unittest import mock
 import attrs
 import cattrs.preconf.json
 
-from procore_dc.models import Model, Rfi, _converter, converter, make_converter, structure_many
+from procore_dc.models import (
+    Model,
+    PersonRef,
+    Rfi,
+    _converter,
+    converter,
+    make_converter,
+    structure_many,
+)
+from procore_dc.operations import model_for
 
 STATUSES = ("draft", "open", "closed")
 DEFAULT_ROW = "cattrs default converter (detailed validation)"
 NO_FAST_PATH_ROW = "procore_dc converter without the fast path"
+CURATED_ROW = "procore_dc converter, per item"
+GENERATED_ROW = "procore_dc generated model (spec RFI), per item"
+SPEC_RFI = "RestV10ProjectsProjectIdRfisGet200ResponseInner"
+
+
+def models_in(value: Any) -> int:
+    """How many model instances one structured item holds (itself included)."""
+    if isinstance(value, Model):
+        return 1 + sum(
+            models_in(getattr(value, f.name)) for f in attrs.fields(type(value)) if f.name != "raw"
+        )
+    if isinstance(value, tuple):
+        return sum(models_in(item) for item in value)
+    return 0
 
 
 def _person(rng: random.Random) -> dict[str, Any]:
@@ -173,7 +200,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     hook = converter.get_structure_hook(Rfi)
     rows.append(
         (
-            "procore_dc converter, per item",
+            CURATED_ROW,
             best_rate(lambda: [hook(item, Rfi) for item in data], n, args.repeat),
         )
     )
@@ -184,6 +211,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         (
             NO_FAST_PATH_ROW,
             best_rate(lambda: [general_hook(item, Rfi) for item in data], n, args.repeat),
+        )
+    )
+    generated = model_for(SPEC_RFI)
+    assert generated is not None
+    spec_hook = converter.get_structure_hook(generated)
+    rows.append(
+        (
+            GENERATED_ROW,
+            best_rate(lambda: [spec_hook(item, generated) for item in data], n, args.repeat),
         )
     )
     rows.append(
@@ -223,12 +259,35 @@ def main(argv: Optional[list[str]] = None) -> int:
     width = max(len(name) for name, _ in rows)
     for name, rate in rows:
         print(f"{name:<{width}}  {rate:>12,.0f} items/s")
-    ours = dict(rows)["procore_dc converter, per item"]
+    ours = dict(rows)[CURATED_ROW]
     if pmodel is not None:
         theirs = next(rate for name, rate in rows if name.endswith("model_validate, per item"))
         print(f"\nprocore_dc / pydantic model_validate: {ours / theirs:.2f}x")
     print(f"procore_dc / cattrs default: {ours / dict(rows)[DEFAULT_ROW]:.2f}x")
     print(f"fast path / without it: {ours / dict(rows)[NO_FAST_PATH_ROW]:.2f}x")
+    # The same shape both ways: the curated PersonRef and the spec's person reference.
+    people = [item["assignee"] for item in data]
+    person_hook = converter.get_structure_hook(PersonRef)
+    spec_person = model_for("ObjIdNameLogin")
+    assert spec_person is not None
+    spec_person_hook = converter.get_structure_hook(spec_person)
+    curated_people = best_rate(lambda: [person_hook(p, PersonRef) for p in people], n, args.repeat)
+    generated_people = best_rate(
+        lambda: [spec_person_hook(p, spec_person) for p in people], n, args.repeat
+    )
+    print(
+        f"person reference, same shape: curated PersonRef {curated_people:,.0f}/s, generated "
+        f"{generated_people:,.0f}/s; generated / curated: {generated_people / curated_people:.2f}x"
+    )
+    per_curated = models_in(hook(data[0], Rfi))
+    per_generated = models_in(spec_hook(data[0], generated))
+    curated_models = ours * per_curated
+    generated_models = dict(rows)[GENERATED_ROW] * per_generated
+    print(
+        f"models built per second: curated Rfi {curated_models:,.0f} ({per_curated} per item), "
+        f"generated spec RFI {generated_models:,.0f} ({per_generated} per item); "
+        f"generated / curated: {generated_models / curated_models:.2f}x"
+    )
     return 0
 
 

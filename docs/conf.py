@@ -66,6 +66,8 @@ nitpick_ignore_regex = [
     ("py:.*", r"procore_dc\.[a-z_.]+\.[TF]"),
     # Signatures autodoc leaves as written in procore_dc._changes (a module alias, a type alias).
     ("py:class", r"_dt\.(datetime|timedelta)|ProgressCallback"),
+    # required_permissions' ``Call`` alias names Operation, which resources import lazily.
+    ("py:class", r"Call"),
     # Session and PageIterator are documented by the session layer's page, when it exists.
     ("py:class", r"(procore_dc\.session\.)?Session|(procore_dc\.pagination\.)?PageIterator"),
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
 
 from procore_dc._changes import (
     Changes,
@@ -43,9 +43,62 @@ from procore_dc.resources.vendors import VendorsResource
 from procore_dc.resources.webhooks import CompanyWebhooks, ProjectWebhooks
 from procore_dc.session import Session
 
+if TYPE_CHECKING:  # the operation table loads on the first call, not with the client
+    from procore_dc.operations import Operation, OperationTable
+
 __all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
 
 T = TypeVar("T")
+
+
+def _call(
+    self: Any,
+    operation: Union[str, Operation],
+    /,
+    *,
+    body: Any = None,
+    version: Optional[str] = None,
+    strict: bool = True,
+    **params: Any,
+) -> Any:
+    """Call any of Procore's operations, the scope's ids filled in where it takes them.
+
+    A project fills ``project_id`` and ``company_id``, a company ``company_id``; on the
+    client, pass them as ``company_id=`` and ``project_id=`` (default company: the
+    session's).
+
+    :param operation: ``"METHOD /path"`` as the catalogue spells it (or with concrete
+        ids), a catalogue operation id, or an :class:`~procore_dc.operations.Operation`
+    :param body: the JSON body of a write
+    :param version: another version of the operation (``"v1.1"``)
+    :param strict: ``False`` sends a call the spec check refuses (logging a warning), for
+        fields newer than Procore's spec
+    :param params: path and query parameters by name (``id=7``, ``per_page=50``,
+        ``filters={"status": "open"}``); ``limit=`` and ``prefetch=`` go to the page
+        iterator of a list
+    :returns: a lazy :class:`~procore_dc.pagination.PageIterator` for a Link-paged list,
+        else the answer: a model built from Procore's spec, a
+        :class:`~procore_dc.operations.Record` when the spec gives no shape, a list of
+        them, or ``None`` for an empty answer
+    :raises RequestValidationError: (a :class:`~procore_dc.exceptions.ValidationError`)
+        for unknown parameters, missing required fields, wrong types or values outside an
+        enum, before anything is sent
+    :raises ConfigurationError: for an operation or version the catalogue lacks
+
+    .. code-block:: python
+
+        items = project.call("GET /rest/v1.0/punch_items", filters={"status": "open"})
+        made = project.call("POST /rest/v1.0/punch_items",
+                            body={"punch_item": {"name": "Paint stair 2"}})
+        vendors = client.company(8).call("GET /rest/v1.0/vendors", limit=10)
+        me = client.call("GET /rest/v1.0/me")
+    """
+    from procore_dc.operations import call_operation
+
+    ids = self._call_ids(params)
+    return call_operation(
+        self.session, operation, ids, params, body=body, version=version, strict=strict
+    )
 
 
 class ProjectScope:
@@ -105,6 +158,11 @@ class ProjectScope:
         """
         ids = {"company_id": self.company_id, "project_id": self.project_id}
         return read_changes(self.session, operation, since=since, ids=ids, **options)
+
+    call = _call
+
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"company_id": self.company_id, "project_id": self.project_id}
 
     def __repr__(self) -> str:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
@@ -220,6 +278,11 @@ class CompanyScope:
 
         return fan_out(project_ids, read, max_workers=max_workers, progress=callback)
 
+    call = _call
+
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"company_id": self.company_id}
+
     def __repr__(self) -> str:
         return f"CompanyScope(company_id={self.company_id})"
 
@@ -300,6 +363,28 @@ class ProcoreClient:
         if company is not None and "company_id" not in session_options:
             session_options["company_id"] = company
         return cls(auth, **session_options)
+
+    @property
+    def operations(self) -> OperationTable:
+        """Every Procore operation: look one up, search them, find their versions.
+
+        .. code-block:: python
+
+            for match in client.operations.search("budget line items"):
+                print(match.method, match.path, match.summary, match.group)
+        """
+        from procore_dc.operations import load_operations
+
+        return load_operations()
+
+    call = _call
+
+    def _call_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        # No scope: the ids are the call's own (the company defaults to the session's).
+        return {
+            "company_id": params.pop("company_id", self.session.company_id),
+            "project_id": params.pop("project_id", None),
+        }
 
     def me(self) -> Me:
         """Return the signed-in user; for a service account, its DMSA user.

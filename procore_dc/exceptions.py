@@ -15,6 +15,7 @@ Every exception the SDK raises on purpose is a :class:`ProcoreError`::
     │   ├── NotFoundError                      404
     │   ├── ConflictError                      409
     │   ├── ValidationError                    422
+    │   │   └── RequestValidationError (also ConfigurationError)  refused before sending
     │   ├── RateLimitError                     429, or a wait longer than RetryPolicy.max_wait
     │   └── ServerError                        5xx
     ├── OAuthError                             the token endpoint or a callback said no
@@ -57,6 +58,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProcoreError",
     "RateLimitError",
+    "RequestValidationError",
     "ResponseFormatError",
     "ResponseTooLargeError",
     "ServerError",
@@ -370,6 +372,36 @@ class ValidationError(APIError):
     """422: Procore understood the request but a business rule refused it; see ``.errors``."""
 
     hint = "Fix the fields named in .errors"
+
+
+class RequestValidationError(ValidationError, ConfigurationError):
+    """A call that does not fit Procore's spec, refused before any request was sent.
+
+    Catch it as :class:`ValidationError` (like Procore's own 422) or as
+    :class:`ConfigurationError`. ``status_code`` is 0: nothing was sent.
+
+    :ivar operation: the operation, ``"METHOD path"``
+    :ivar problems: field path -> what is wrong (``{"body.punch_item.name": "required"}``);
+        also available as ``errors``
+
+    .. code-block:: python
+
+        try:
+            project.call("POST /rest/v1.0/punch_items", body={"punch_item": {}})
+        except ValidationError as exc:
+            print(exc.problems)   # {'body.punch_item.name': 'required ...'}
+    """
+
+    hint = "Fix the named fields, or pass strict=False to send the call anyway"
+
+    def __init__(self, operation: str, problems: Mapping[str, str]) -> None:
+        self.operation = operation
+        self.problems = dict(problems)
+        listed = "; ".join(f"{path}: {text}" for path, text in self.problems.items())
+        super().__init__(f"{operation} refused before sending: {listed}", errors=self.problems)
+
+    def _render(self) -> str:
+        return f"{self.message}. {self.hint}"
 
 
 class RateLimitError(APIError):

@@ -8,6 +8,7 @@ which is how :func:`required_permissions` derives a least-privilege manifest blo
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
@@ -22,6 +23,7 @@ from procore_dc.pagination import CursorPageIterator, PageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
+    from procore_dc.operations import Operation
     from procore_dc.session import Session
 
 __all__ = [
@@ -367,10 +369,31 @@ def encode_attribute_sort(sort: Union[str, Sequence[str], None]) -> dict[str, st
     }
 
 
-Call = Union[Callable[..., Any], tuple[type, str]]
+Call = Union[Callable[..., Any], tuple[type, str], str, "Operation"]
+
+
+def _operation_requirement(call: Any) -> Optional[tuple[str, Optional[Requirement]]]:
+    """The requirement of an operation, its id or ``"METHOD /path"``, or a scope's ``call``
+    bound to one with :func:`functools.partial`; ``None`` for anything else."""
+    from procore_dc.operations import Operation, load_operations
+
+    if isinstance(call, functools.partial) and getattr(call.func, "__name__", "") == "call":
+        if not call.args:
+            raise ConfigurationError(
+                "bind the operation: functools.partial(scope.call, 'GET /...')"
+            )
+        call = call.args[0]
+    if isinstance(call, str):
+        call = load_operations().get(call)
+    if isinstance(call, Operation):
+        return call.key, call.requirement
+    return None
 
 
 def _requirement_of(call: Call) -> tuple[str, Optional[Requirement]]:
+    found = _operation_requirement(call)
+    if found is not None:
+        return found
     if isinstance(call, tuple):
         cls, verb = call
     else:
@@ -390,8 +413,10 @@ def _requirement_of(call: Call) -> tuple[str, Optional[Requirement]]:
 def required_permissions(calls: Iterable[Call]) -> dict[str, dict[str, str]]:
     """The smallest permission block that allows every given call.
 
-    :param calls: bound resource methods (``project.rfis.list``) or
-        ``(ResourceClass, "verb")`` pairs
+    :param calls: bound resource methods (``project.rfis.list``),
+        ``(ResourceClass, "verb")`` pairs, or any of Procore's operations: an
+        :class:`~procore_dc.operations.Operation`, its id or ``"METHOD /path"``, or a scope's
+        ``call`` bound to one (``functools.partial(project.call, "GET /rest/v1.0/...")``)
     :returns: ``{"company": {tool: level}, "project": {tool: level}}``, the shape of the
         manifest's ``permissions`` block
     :raises ConfigurationError: for a call that declares no permission
@@ -401,6 +426,8 @@ def required_permissions(calls: Iterable[Call]) -> dict[str, dict[str, str]]:
         >>> from procore_dc.resources import RfisResource, ProjectsResource
         >>> required_permissions([(RfisResource, "list"), (ProjectsResource, "create")])
         {'company': {'home': 'standard'}, 'project': {'rfi': 'readonly'}}
+        >>> required_permissions(["POST /rest/v1.0/punch_items", "GET /rest/v1.0/vendors"])
+        {'company': {'directory': 'readonly'}, 'project': {'punch_list': 'standard'}}
     """
     block: dict[str, dict[str, str]] = {"company": {}, "project": {}}
     for call in calls:

@@ -9,6 +9,7 @@ from typing import Any, Optional, Union
 
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
+from procore_dc.operation_permissions import permission_block
 from procore_dc.testing._apps import (
     OOB_REDIRECT_URI,
     PermittedProjects,
@@ -265,15 +266,15 @@ class FakeProcore:
             (default: ``http://localhost`` and the out-of-band URI)
         :param permissions: the DMSA's manifest permissions,
             ``{"company": {tool: level}, "project": {tool: level}}`` (default: standard on
-            every tool the sandbox serves)
+            every tool of :mod:`procore_dc.operation_permissions`, admin on the admin-only ones)
         :raises ValueError: for an unknown scope, tool or level
         """
         if isinstance(redirect_uris, str):
             redirect_uris = (redirect_uris,)
         if permissions is None:
-            permissions = {
-                scope: dict.fromkeys(tools, "standard") for scope, tools in SERVED_TOOLS.items()
-            }
+            # Every tool of the operation table (admin-only tools: admin), so a default app
+            # may call any of Procore's operations.
+            permissions = permission_block("standard")
         return self.oauth.create_app(name, list(redirect_uris), checked_permissions(permissions))
 
     def install(

@@ -68,12 +68,24 @@ def test_user_tokens_meet_their_levels_on_catalogue_tools() -> None:
     assert client.post(PUNCH, json=_punch(), headers=headers).status_code == 201
 
 
-def test_the_default_app_gets_403_on_a_tool_it_was_not_granted() -> None:
+def test_an_app_gets_403_on_a_tool_it_was_not_granted() -> None:
     sandbox = FakeProcore(seed=0, rate_limits=None)
-    client, headers = _client(sandbox, sandbox.issue_token(user_id=None)["access_token"])
+    app = sandbox.create_app(permissions={"project": {"punch_list": "readonly"}})
+    sandbox.install(app, COMPANY)
+    token = sandbox.issue_token(app, user_id=None)["access_token"]
+    client, headers = _client(sandbox, token)
+    assert client.get(PUNCH, query_string=SCOPE, headers=headers).status_code == 200
     answer = client.get("/rest/v1.0/meetings", query_string=SCOPE, headers=headers)
     assert answer.status_code == 403
     assert "meetings tool" in answer.get_json()["errors"]
+
+
+def test_the_default_app_holds_every_tool() -> None:
+    """A default sandbox answers any operation for its DMSA, the engine-only tools too."""
+    sandbox = FakeProcore(seed=0, rate_limits=None)
+    client, headers = _client(sandbox, sandbox.issue_token(user_id=None)["access_token"])
+    answer = client.get("/rest/v1.0/meetings", query_string=SCOPE, headers=headers)
+    assert answer.status_code == 200
 
 
 def test_a_project_of_another_company_is_not_found(harness: Harness) -> None:

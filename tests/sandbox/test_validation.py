@@ -397,7 +397,11 @@ def test_storage_posts_and_reads_are_checked(sandbox: FakeProcore, token: str) -
     assert "NoSuchKey" in missing.text
 
 
-def test_company_uploads_need_the_company_documents_tool(sandbox: FakeProcore, token: str) -> None:
+def test_company_uploads_need_the_company_documents_tool(sandbox: FakeProcore) -> None:
+    # An app with the project documents tool only (the default app holds every tool).
+    app = sandbox.create_app(permissions={"project": {"documents": "standard"}})
+    sandbox.install(app, COMPANY)
+    token = dmsa_token(sandbox, app)
     path = f"/rest/v1.1/companies/{COMPANY}/uploads"
     answer = call(sandbox, token, "POST", path, json={"response_filename": "c.txt"})
     assert answer.status_code == 403
