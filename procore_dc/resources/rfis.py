@@ -11,21 +11,24 @@ from procore_dc.models import Rfi
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
-    READ,
-    WRITE,
     ResourceClient,
-    body,
     changes_verb,
     encode_attribute_sort,
     encode_filters,
+    operation,
     path_id,
-    requires,
 )
 
 __all__ = ["RFIS_PATH", "RFI_PATH", "RfisResource"]
 
 RFIS_PATH = "/rest/v1.0/projects/{project_id}/rfis"
 RFI_PATH = "/rest/v1.0/projects/{project_id}/rfis/{id}"
+LIST, GET, CREATE, UPDATE = (
+    f"GET {RFIS_PATH}",
+    f"GET {RFI_PATH}",
+    f"POST {RFIS_PATH}",
+    f"PATCH {RFI_PATH}",
+)
 
 
 class RfisResource(ResourceClient):
@@ -38,12 +41,9 @@ class RfisResource(ResourceClient):
 
     scope = Scope.PROJECT
 
-    def _path(self, template: str, **ids: Any) -> str:
-        return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+    changes = changes_verb(LIST, Rfi)
 
-    changes = changes_verb("rfi", RFIS_PATH, Rfi)
-
-    @requires("rfi", READ)
+    @operation(LIST)
     def list(
         self,
         *,
@@ -58,7 +58,6 @@ class RfisResource(ResourceClient):
         :param sort: one field, ``-`` in front for descending, e.g. ``"-created_at"``; sent
             as ``sort[attribute]`` and ``sort[direction]``, the names this list takes
         :raises ConfigurationError: for more than one sort field
-        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis``
 
         .. code-block:: python
 
@@ -66,23 +65,19 @@ class RfisResource(ResourceClient):
                 print(rfi.number, rfi.subject)
         """
         params = {**encode_filters(filters), **encode_attribute_sort(sort)}
-        return self._list(
-            self._path(RFIS_PATH), Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch
-        )
+        return self._list(LIST, Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch)
 
-    @requires("rfi", READ)
+    @operation(GET)
     def get(self, rfi_id: int) -> Rfi:
         """Fetch one RFI.
-
-        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis/{id}``
 
         .. code-block:: python
 
             rfi = project.rfis.get(7)
         """
-        return self._call("GET", self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id")), Rfi)
+        return self._call(GET, Rfi, ids={"id": path_id(rfi_id, "rfi_id")})
 
-    @requires("rfi", WRITE)
+    @operation(CREATE)
     def create(
         self,
         subject: str,
@@ -102,7 +97,6 @@ class RfisResource(ResourceClient):
         :param rfi_manager_id: the id of the user who manages the RFI
         :param assignee_ids: ids of the users assigned to answer it
         :raises ConfigurationError: for ``assignee_id=`` (use ``assignee_ids=[...]``)
-        :calls: ``POST /rest/v1.0/projects/{project_id}/rfis`` with ``{"rfi": {...}}``
 
         .. code-block:: python
 
@@ -122,17 +116,15 @@ class RfisResource(ResourceClient):
             "private": private,
             "question": {"body": question},
         }
-        return self._call("POST", self._path(RFIS_PATH), Rfi, json=body("rfi", typed, fields))
+        return self._call(CREATE, Rfi, json=self._wrapped(CREATE, typed, fields))
 
-    @requires("rfi", WRITE)
+    @operation(UPDATE)
     def update(self, rfi_id: int, **fields: Any) -> Rfi:
         """Change fields of an RFI.
-
-        :calls: ``PATCH /rest/v1.0/projects/{project_id}/rfis/{id}`` with ``{"rfi": {...}}``
 
         .. code-block:: python
 
             project.rfis.update(7, subject="Door hardware (level 3)")
         """
-        path = self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id"))
-        return self._call("PATCH", path, Rfi, json=body("rfi", {}, fields))
+        ids = {"id": path_id(rfi_id, "rfi_id")}
+        return self._call(UPDATE, Rfi, ids=ids, json=self._wrapped(UPDATE, {}, fields))
