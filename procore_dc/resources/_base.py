@@ -127,6 +127,12 @@ class Permissions(Mapping[str, Optional[Requirement]]):
     A verb bound to an operation needs its operation's tool and level (``None``: no tool),
     in the scope the resource lives in: a curated resource serves one company or one project,
     so that is where its tools must be granted.
+
+    .. code-block:: python
+
+        >>> from procore_dc.resources import RfisResource
+        >>> RfisResource.permissions["create"].tool, RfisResource.permissions.operation("get")
+        ('rfi', 'GET /rest/v1.0/projects/{project_id}/rfis/{id}')
     """
 
     def __init__(self, declared: Mapping[str, Any], scope: Scope) -> None:
@@ -142,8 +148,6 @@ class Permissions(Mapping[str, Optional[Requirement]]):
         if isinstance(declared, str):
             found = _operation(declared).requirement
             return None if found is None else attrs.evolve(found, scope=self._scope)
-        if declared is None:
-            return None
         tool, level, scope = declared
         return Requirement(scope or self._scope, tool, level)
 
@@ -302,6 +306,21 @@ class ResourceClient:
         response = self._send(key, ids=ids, params=params, json=json)
         return structure(_decoded(response), model, url=response.url)
 
+    def _write(
+        self,
+        key: str,
+        model: type[T],
+        typed: Mapping[str, Any],
+        extra: Mapping[str, Any],
+        *,
+        ids: Mapping[str, str] = _NO_IDS,
+        with_scope: bool = False,
+    ) -> T:
+        """Send operation ``key`` with its wrapped body (see :meth:`_wrapped`), answer as
+        ``model``."""
+        payload = self._wrapped(key, typed, extra, with_scope=with_scope)
+        return self._call(key, model, ids=ids, json=payload)
+
     def _delete(self, key: str, **ids: str) -> None:
         self._send(key, ids=ids).close()
 
@@ -358,7 +377,6 @@ def changes_verb(key: str, model: type[Any]) -> Callable[..., Changes[Any]]:
     :func:`procore_dc._changes.read_changes`), items structured as ``model``."""
     path = key.partition(" ")[2]
 
-    @operation(key)
     def changes(
         self: ResourceClient, *, since: Union[_dt.datetime, str, None], **options: Any
     ) -> Changes[Any]:
@@ -388,7 +406,7 @@ def changes_verb(key: str, model: type[Any]) -> Callable[..., Changes[Any]]:
                 store(record)
             checkpoint = changed.checkpoint
         """
-    return changes
+    return operation(key)(changes)
 
 
 def _batches(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

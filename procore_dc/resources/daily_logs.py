@@ -60,6 +60,7 @@ class ManpowerLogsResource(ResourceClient):
 
         :raises ConfigurationError: when ``log_date`` is combined with a range, or a range
             has only one end
+
         .. code-block:: python
 
             logs = project.manpower_logs.list(log_date=date(2026, 3, 2)).to_list()
@@ -122,7 +123,7 @@ class ManpowerLogsResource(ResourceClient):
             "notes": notes,
             "contact_id": contact_id,
         }
-        return self._call(CREATE, ManpowerLog, json=self._wrapped(CREATE, typed, fields))
+        return self._write(CREATE, ManpowerLog, typed, fields)
 
     @operation(UPDATE)
     def update(self, log_id: int, **fields: Any) -> ManpowerLog:
@@ -132,8 +133,7 @@ class ManpowerLogsResource(ResourceClient):
 
             project.manpower_logs.update(501, num_workers=7)
         """
-        ids = {"id": path_id(log_id, "log_id")}
-        return self._call(UPDATE, ManpowerLog, ids=ids, json=self._wrapped(UPDATE, {}, fields))
+        return self._write(UPDATE, ManpowerLog, {}, fields, ids={"id": path_id(log_id, "log_id")})
 
     @operation(DELETE)
     def delete(self, log_id: int) -> None:

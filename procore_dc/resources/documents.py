@@ -85,8 +85,8 @@ class DocumentsResource(ResourceClient):
 
             folder = project.documents.create_folder("Submittals", parent_id=root.id)
         """
-        payload = self._wrapped(CREATE_FOLDER, {"name": name, "parent_id": parent_id}, fields)
-        return self._call(CREATE_FOLDER, Folder, json=payload)
+        typed = {"name": name, "parent_id": parent_id}
+        return self._write(CREATE_FOLDER, Folder, typed, fields)
 
     @operation(UPDATE_FOLDER)
     def update_folder(self, folder_id: int, **fields: Any) -> Folder:
@@ -96,9 +96,9 @@ class DocumentsResource(ResourceClient):
 
             project.documents.update_folder(12, name="Archive")
         """
-        ids = {"id": path_id(folder_id, "folder_id")}
-        payload = self._wrapped(UPDATE_FOLDER, {}, fields)
-        return self._call(UPDATE_FOLDER, Folder, ids=ids, json=payload)
+        return self._write(
+            UPDATE_FOLDER, Folder, {}, fields, ids={"id": path_id(folder_id, "folder_id")}
+        )
 
     @operation(DELETE_FOLDER)
     def delete_folder(self, folder_id: int) -> None:
@@ -130,8 +130,7 @@ class DocumentsResource(ResourceClient):
 
             project.documents.update(99, description="Issued for construction")
         """
-        ids = {"id": path_id(file_id, "file_id")}
-        return self._call(UPDATE_FILE, File, ids=ids, json=self._wrapped(UPDATE_FILE, {}, fields))
+        return self._write(UPDATE_FILE, File, {}, fields, ids={"id": path_id(file_id, "file_id")})
 
     @operation(DELETE_FILE)
     def delete(self, file_id: int) -> None:
@@ -223,7 +222,7 @@ class DocumentsResource(ResourceClient):
             "description": description,
             "upload_uuid": upload.uuid,
         }
-        return self._call(CREATE_FILE, File, json=self._wrapped(CREATE_FILE, typed, {}))
+        return self._write(CREATE_FILE, File, typed, {})
 
     @requires("documents", READ)
     def download(

@@ -107,8 +107,7 @@ class ObservationsResource(ResourceClient):
             "assignee_id": assignee_id,
             "type_id": type_id,
         }
-        payload = self._wrapped(CREATE, typed, fields, with_scope=True)
-        return self._call(CREATE, Observation, json=payload)
+        return self._write(CREATE, Observation, typed, fields, with_scope=True)
 
     @operation(UPDATE)
     def update(self, item_id: int, **fields: Any) -> Observation:
@@ -118,9 +117,14 @@ class ObservationsResource(ResourceClient):
 
             project.observations.update(11, status="ready_for_review")
         """
-        ids = {"id": path_id(item_id, "item_id")}
-        payload = self._wrapped(UPDATE, {}, fields, with_scope=True)
-        return self._call(UPDATE, Observation, ids=ids, json=payload)
+        return self._write(
+            UPDATE,
+            Observation,
+            {},
+            fields,
+            ids={"id": path_id(item_id, "item_id")},
+            with_scope=True,
+        )
 
     @operation(DELETE)
     def delete(self, item_id: int) -> None:

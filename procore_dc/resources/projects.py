@@ -100,8 +100,7 @@ class ProjectsResource(ResourceClient):
             "origin_id": origin_id,
             "active": active,
         }
-        payload = self._wrapped(CREATE, typed, fields, with_scope=True)
-        return self._call(CREATE, Project, json=payload)
+        return self._write(CREATE, Project, typed, fields, with_scope=True)
 
     @operation(UPDATE)
     def update(self, project_id: int, **fields: Any) -> Project:
@@ -111,9 +110,14 @@ class ProjectsResource(ResourceClient):
 
             company.projects.update(42, name="Tower B (phase 2)")
         """
-        ids = {"id": path_id(project_id, "project_id")}
-        payload = self._wrapped(UPDATE, {}, fields, with_scope=True)
-        return self._call(UPDATE, Project, ids=ids, json=payload)
+        return self._write(
+            UPDATE,
+            Project,
+            {},
+            fields,
+            ids={"id": path_id(project_id, "project_id")},
+            with_scope=True,
+        )
 
     @operation(SYNC)
     def sync(

@@ -116,7 +116,7 @@ class RfisResource(ResourceClient):
             "private": private,
             "question": {"body": question},
         }
-        return self._call(CREATE, Rfi, json=self._wrapped(CREATE, typed, fields))
+        return self._write(CREATE, Rfi, typed, fields)
 
     @operation(UPDATE)
     def update(self, rfi_id: int, **fields: Any) -> Rfi:
@@ -126,5 +126,4 @@ class RfisResource(ResourceClient):
 
             project.rfis.update(7, subject="Door hardware (level 3)")
         """
-        ids = {"id": path_id(rfi_id, "rfi_id")}
-        return self._call(UPDATE, Rfi, ids=ids, json=self._wrapped(UPDATE, {}, fields))
+        return self._write(UPDATE, Rfi, {}, fields, ids={"id": path_id(rfi_id, "rfi_id")})

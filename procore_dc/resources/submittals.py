@@ -94,7 +94,7 @@ class SubmittalsResource(ResourceClient):
             "due_date": due_date,
             "private": private,
         }
-        return self._call(CREATE, Submittal, json=self._wrapped(CREATE, typed, fields))
+        return self._write(CREATE, Submittal, typed, fields)
 
     @operation(UPDATE)
     def update(self, submittal_id: int, **fields: Any) -> Submittal:
@@ -104,5 +104,6 @@ class SubmittalsResource(ResourceClient):
 
             project.submittals.update(3, description="Rev 2")
         """
-        ids = {"id": path_id(submittal_id, "submittal_id")}
-        return self._call(UPDATE, Submittal, ids=ids, json=self._wrapped(UPDATE, {}, fields))
+        return self._write(
+            UPDATE, Submittal, {}, fields, ids={"id": path_id(submittal_id, "submittal_id")}
+        )

@@ -97,7 +97,7 @@ class CompanyUsersResource(ResourceClient):
             "is_employee": is_employee,
             "origin_id": origin_id,
         }
-        return self._call(CREATE, CompanyUser, json=self._wrapped(CREATE, typed, fields))
+        return self._write(CREATE, CompanyUser, typed, fields)
 
     @operation(UPDATE)
     def update(self, user_id: int, **fields: Any) -> CompanyUser:
@@ -107,8 +107,7 @@ class CompanyUsersResource(ResourceClient):
 
             company.users.update(1234, job_title="Superintendent")
         """
-        ids = {"id": path_id(user_id, "user_id")}
-        return self._call(UPDATE, CompanyUser, ids=ids, json=self._wrapped(UPDATE, {}, fields))
+        return self._write(UPDATE, CompanyUser, {}, fields, ids={"id": path_id(user_id, "user_id")})
 
     @operation(SYNC)
     def sync(

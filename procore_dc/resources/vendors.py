@@ -93,9 +93,7 @@ class VendorsResource(ResourceClient):
             "is_active": is_active,
             "origin_id": origin_id,
         }
-        return self._call(
-            CREATE, Vendor, json=self._wrapped(CREATE, typed, fields, with_scope=True)
-        )
+        return self._write(CREATE, Vendor, typed, fields, with_scope=True)
 
     @operation(UPDATE)
     def update(self, vendor_id: int, **fields: Any) -> Vendor:
@@ -105,9 +103,9 @@ class VendorsResource(ResourceClient):
 
             company.vendors.update(77, is_active=False)
         """
-        ids = {"id": path_id(vendor_id, "vendor_id")}
-        payload = self._wrapped(UPDATE, {}, fields, with_scope=True)
-        return self._call(UPDATE, Vendor, ids=ids, json=payload)
+        return self._write(
+            UPDATE, Vendor, {}, fields, ids={"id": path_id(vendor_id, "vendor_id")}, with_scope=True
+        )
 
     @operation(SYNC)
     def sync(
