@@ -11,7 +11,7 @@ import datetime as _dt
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol, TypeVar, Union, cast
 from urllib.parse import quote
 
 import attrs
@@ -20,14 +20,13 @@ from procore_dc._changes import Changes, read_changes
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
-from procore_dc.pagination import CursorPageIterator
+from procore_dc.pagination import CursorPageIterator, PageIterator
 from procore_dc.permissions import PermissionLevel, Requirement, Scope
 
 if TYPE_CHECKING:
     from requests import Response
 
     from procore_dc.operations import Operation
-    from procore_dc.pagination import PageIterator
     from procore_dc.session import Session
 
 __all__ = [
@@ -35,7 +34,9 @@ __all__ = [
     "Permissions",
     "ResourceClient",
     "changes_verb",
+    "ListVerb",
     "encode_filters",
+    "list_verb",
     "operation",
     "required_permissions",
     "requires",
@@ -55,7 +56,7 @@ def operation(key: str) -> Callable[[F], F]:
     """Bind a verb to the Procore operation it sends, by ``"METHOD /path"``.
 
     The verb's method, path, paging and permission come from that row of the operation table
-    (:func:`procore_dc.operations.load_operations`), read on first use; its docstring gets a
+    (``procore_dc.operations.load_operations()``), read on first use; its docstring gets a
     ``:calls:`` line naming the operation.
 
     .. code-block:: python
@@ -545,6 +546,77 @@ def encode_attribute_sort(sort: Union[str, Sequence[str], None]) -> dict[str, st
         "sort[attribute]": field.lstrip("-"),
         "sort[direction]": "desc" if field.startswith("-") else "asc",
     }
+
+
+class ListVerb(Protocol[T]):
+    """The signature of a curated ``list`` verb (see :func:`list_verb`).
+
+    .. code-block:: python
+
+        rfis: PageIterator[Rfi] = project.rfis.list(filters={"status": "open"}, limit=10)
+    """
+
+    def __call__(
+        self,
+        *,
+        filters: Optional[Mapping[str, Any]] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        per_page: int = 100,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+    ) -> PageIterator[T]: ...
+
+
+def list_verb(
+    key: str,
+    model: type[T],
+    what: str,
+    example: str,
+    *,
+    encode: Callable[[Union[str, Sequence[str], None]], Any] = encode_sort,
+) -> ListVerb[T]:
+    """Build a resource's ``list`` verb: operation ``key`` read lazily, filtered and sorted,
+    items structured as ``model``.
+
+    :param what: what is listed (``"the project's RFIs"``), for the docstring
+    :param example: the docstring's example call
+    :param encode: how ``sort=`` is sent: ``encode_sort`` (``sort=a,-b``) or
+        ``encode_attribute_sort`` for the lists that take ``sort[attribute]``
+    """
+
+    def list(
+        self: ResourceClient,
+        *,
+        filters: Optional[Mapping[str, Any]] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        per_page: int = 100,
+        limit: Optional[int] = None,
+        prefetch: int = 1,
+    ) -> PageIterator[T]:
+        params = encode_filters(filters)
+        encoded = encode(sort)
+        params.update(encoded if isinstance(encoded, Mapping) else {"sort": encoded})
+        return self._list(key, model, params, per_page=per_page, limit=limit, prefetch=prefetch)
+
+    one = encode is encode_attribute_sort
+    list.__doc__ = f"""List {what}, lazily.
+
+        :param filters: attribute -> value, a list of values or a ``(start, end)`` range (see
+            :func:`~procore_dc.resources._base.encode_filters`)
+        :param sort: {"one field" if one else "a field, or several"}, ``-`` in front for
+            descending{", sent as ``sort[attribute]`` and ``sort[direction]``" if one else ""}
+        :param per_page: items per page
+        :param limit: stop after this many items (default: all)
+        :param prefetch: pages in flight at once once the total is known
+        :raises ConfigurationError: for a bad filter{" or more than one sort field" if one else ""}
+
+        .. code-block:: python
+
+            {example}
+        """
+    # Documentation tools see the model, not the type variable.
+    list.__annotations__ = {**list.__annotations__, "return": PageIterator[model]}  # type: ignore[valid-type]
+    return cast("ListVerb[T]", operation(key)(list))
 
 
 Call = Union[Callable[..., Any], tuple[type, str]]

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from procore_dc.models import Observation
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
     ResourceClient,
     changes_verb,
-    encode_filters,
-    encode_sort,
+    list_verb,
     operation,
     path_id,
 )
@@ -46,26 +43,12 @@ class ObservationsResource(ResourceClient):
 
     changes = changes_verb(LIST, Observation)
 
-    @operation(LIST)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Observation]:
-        """List the project's observation items, lazily.
-
-        .. code-block:: python
-
-            items = project.observations.list().to_list()
-        """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
-        return self._list(
-            LIST, Observation, params, per_page=per_page, limit=limit, prefetch=prefetch
-        )
+    list = list_verb(
+        LIST,
+        Observation,
+        "the project's observation items",
+        'items = project.observations.list(filters={"status": [0, 1]}).to_list()',
+    )
 
     @operation(GET)
     def get(self, item_id: int) -> Observation:

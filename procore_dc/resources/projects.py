@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
 
 from procore_dc.models import Project, SyncResult
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
     SYNC_BATCH_SIZE,
     ResourceClient,
     changes_verb,
-    encode_filters,
-    encode_sort,
+    list_verb,
     operation,
     path_id,
 )
@@ -40,29 +38,12 @@ class ProjectsResource(ResourceClient):
 
     changes = changes_verb(LIST, Project)
 
-    @operation(LIST)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Project]:
-        """List the company's projects, lazily.
-
-        :param filters: e.g. ``{"by_status": "Active"}``, ``{"id": [1, 2]}``,
-            ``{"updated_at": (start, end)}``
-        :param sort: a field, or several; ``-`` sorts descending
-
-        .. code-block:: python
-
-            for project in company.projects.list(filters={"by_status": "Active"}, prefetch=4):
-                print(project.name)
-        """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
-        return self._list(LIST, Project, params, per_page=per_page, limit=limit, prefetch=prefetch)
+    list = list_verb(
+        LIST,
+        Project,
+        "the company's projects",
+        'active = company.projects.list(filters={"by_status": "Active"}, prefetch=4).to_list()',
+    )
 
     @operation(GET)
     def get(self, project_id: int) -> Project:

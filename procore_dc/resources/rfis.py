@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Sequence
+from typing import Any, Optional
 
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Rfi
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
     ResourceClient,
     changes_verb,
     encode_attribute_sort,
-    encode_filters,
+    list_verb,
     operation,
     path_id,
 )
@@ -43,29 +42,13 @@ class RfisResource(ResourceClient):
 
     changes = changes_verb(LIST, Rfi)
 
-    @operation(LIST)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Rfi]:
-        """List the project's RFIs, lazily.
-
-        :param sort: one field, ``-`` in front for descending, e.g. ``"-created_at"``; sent
-            as ``sort[attribute]`` and ``sort[direction]``, the names this list takes
-        :raises ConfigurationError: for more than one sort field
-
-        .. code-block:: python
-
-            for rfi in project.rfis.list(filters={"status": "open"}, per_page=200):
-                print(rfi.number, rfi.subject)
-        """
-        params = {**encode_filters(filters), **encode_attribute_sort(sort)}
-        return self._list(LIST, Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch)
+    list = list_verb(
+        LIST,
+        Rfi,
+        "the project's RFIs",
+        'rfis = project.rfis.list(filters={"status": "open"}, sort="-created_at").to_list()',
+        encode=encode_attribute_sort,
+    )
 
     @operation(GET)
     def get(self, rfi_id: int) -> Rfi:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from procore_dc.models import Submittal
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
     ResourceClient,
     changes_verb,
-    encode_filters,
-    encode_sort,
+    list_verb,
     operation,
     path_id,
 )
@@ -39,26 +36,12 @@ class SubmittalsResource(ResourceClient):
 
     changes = changes_verb(LIST, Submittal)
 
-    @operation(LIST)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Submittal]:
-        """List the project's submittals, lazily.
-
-        .. code-block:: python
-
-            submittals = project.submittals.list(limit=50).to_list()
-        """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
-        return self._list(
-            LIST, Submittal, params, per_page=per_page, limit=limit, prefetch=prefetch
-        )
+    list = list_verb(
+        LIST,
+        Submittal,
+        "the project's submittals",
+        "submittals = project.submittals.list(limit=50).to_list()",
+    )
 
     @operation(GET)
     def get(self, submittal_id: int) -> Submittal:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
 
 from procore_dc.models import SyncResult, Vendor
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
     SYNC_BATCH_SIZE,
     ResourceClient,
     changes_verb,
-    encode_filters,
-    encode_sort,
+    list_verb,
     operation,
     path_id,
 )
@@ -40,24 +38,12 @@ class VendorsResource(ResourceClient):
 
     changes = changes_verb(LIST, Vendor)
 
-    @operation(LIST)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Vendor]:
-        """List the company's vendors, lazily.
-
-        .. code-block:: python
-
-            vendors = company.vendors.list(filters={"id": [1, 2]}).to_list()
-        """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
-        return self._list(LIST, Vendor, params, per_page=per_page, limit=limit, prefetch=prefetch)
+    list = list_verb(
+        LIST,
+        Vendor,
+        "the company's vendors",
+        'vendors = company.vendors.list(filters={"id": [1, 2]}).to_list()',
+    )
 
     @operation(GET)
     def get(self, vendor_id: int) -> Vendor:
