@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import quote
 
+from procore_dc._http import response_json
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, RequestValidationError
 from procore_dc.models import structure, structure_many
@@ -234,8 +235,6 @@ def _pages(
 
 
 def _result(response: Any, model: Optional[type], is_list: bool) -> Any:
-    from procore_dc.session import response_json
-
     content_type = response.headers.get("Content-Type") or ""
     if response.content and "json" not in content_type:
         return response.content  # a file download: the bytes

@@ -1,6 +1,7 @@
 """Typed resource clients: one module per Procore tool, paths as module constants.
 
-Each verb declares the tool permission it needs (``ResourceClass.permissions``), so
+Each verb names the Procore operation it sends (:func:`~procore_dc.resources._base.operation`),
+which gives its path, method, paging and tool permission (``ResourceClass.permissions``), so
 :func:`~procore_dc.resources._base.required_permissions` can derive a least-privilege
 manifest block.
 
@@ -18,6 +19,7 @@ from procore_dc.resources._base import (
     SYNC_BATCH_SIZE,
     ResourceClient,
     encode_filters,
+    operation,
     required_permissions,
     requires,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "UploadsResource",
     "VendorsResource",
     "encode_filters",
+    "operation",
     "required_permissions",
     "requires",
 ]

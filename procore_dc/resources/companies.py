@@ -6,12 +6,13 @@ from typing import Optional
 
 from procore_dc.models import Company, Me
 from procore_dc.pagination import PageIterator
-from procore_dc.resources._base import ResourceClient, no_tool
+from procore_dc.resources._base import ResourceClient, operation
 
 __all__ = ["COMPANIES_PATH", "ME_PATH", "CompaniesResource"]
 
 ME_PATH = "/rest/v1.0/me"
 COMPANIES_PATH = "/rest/v1.0/companies"
+LIST, ME = f"GET {COMPANIES_PATH}", f"GET {ME_PATH}"
 
 
 class CompaniesResource(ResourceClient):
@@ -23,30 +24,24 @@ class CompaniesResource(ResourceClient):
             print(company.id, company.name)
     """
 
-    @no_tool
+    @operation(LIST)
     def list(
         self, *, per_page: int = 100, limit: Optional[int] = None, prefetch: int = 1
     ) -> PageIterator[Company]:
         """List the companies, lazily.
 
-        :calls: ``GET /rest/v1.0/companies``
-
         .. code-block:: python
 
             names = [company.name for company in client.companies.list()]
         """
-        return self._list(
-            COMPANIES_PATH, Company, per_page=per_page, limit=limit, prefetch=prefetch
-        )
+        return self._list(LIST, Company, per_page=per_page, limit=limit, prefetch=prefetch)
 
-    @no_tool
+    @operation(ME)
     def me(self) -> Me:
         """Return the signed-in user (for a service account, its DMSA user).
-
-        :calls: ``GET /rest/v1.0/me``
 
         .. code-block:: python
 
             print(client.companies.me().login)
         """
-        return self._call("GET", ME_PATH, Me)
+        return self._call(ME, Me)

@@ -10,20 +10,15 @@ from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import ManpowerLog
 from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
-from procore_dc.resources._base import (
-    READ,
-    WRITE,
-    ResourceClient,
-    body,
-    encode_filters,
-    path_id,
-    requires,
-)
+from procore_dc.resources._base import ResourceClient, encode_filters, operation, path_id
 
 __all__ = ["MANPOWER_LOGS_PATH", "MANPOWER_LOG_PATH", "ManpowerLogsResource"]
 
 MANPOWER_LOGS_PATH = "/rest/v1.0/projects/{project_id}/manpower_logs"
 MANPOWER_LOG_PATH = "/rest/v1.0/projects/{project_id}/manpower_logs/{id}"
+LIST, GET = f"GET {MANPOWER_LOGS_PATH}", f"GET {MANPOWER_LOG_PATH}"
+CREATE, UPDATE = f"POST {MANPOWER_LOGS_PATH}", f"PATCH {MANPOWER_LOG_PATH}"
+DELETE = f"DELETE {MANPOWER_LOG_PATH}"
 
 
 def _day(value: Optional[_dt.date], name: str) -> Optional[str]:
@@ -49,10 +44,7 @@ class ManpowerLogsResource(ResourceClient):
 
     scope = Scope.PROJECT
 
-    def _path(self, template: str, **ids: Any) -> str:
-        return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
-
-    @requires("daily_log", READ)
+    @operation(LIST)
     def list(
         self,
         *,
@@ -68,7 +60,6 @@ class ManpowerLogsResource(ResourceClient):
 
         :raises ConfigurationError: when ``log_date`` is combined with a range, or a range
             has only one end
-        :calls: ``GET /rest/v1.0/projects/{project_id}/manpower_logs``
 
         .. code-block:: python
 
@@ -85,28 +76,20 @@ class ManpowerLogsResource(ResourceClient):
             **encode_filters(filters),
         }
         return self._list(
-            self._path(MANPOWER_LOGS_PATH),
-            ManpowerLog,
-            params,
-            per_page=per_page,
-            limit=limit,
-            prefetch=prefetch,
+            LIST, ManpowerLog, params, per_page=per_page, limit=limit, prefetch=prefetch
         )
 
-    @requires("daily_log", READ)
+    @operation(GET)
     def get(self, log_id: int) -> ManpowerLog:
         """Fetch one manpower log.
-
-        :calls: ``GET /rest/v1.0/projects/{project_id}/manpower_logs/{id}``
 
         .. code-block:: python
 
             log = project.manpower_logs.get(501)
         """
-        path = self._path(MANPOWER_LOG_PATH, id=path_id(log_id, "log_id"))
-        return self._call("GET", path, ManpowerLog)
+        return self._call(GET, ManpowerLog, ids={"id": path_id(log_id, "log_id")})
 
-    @requires("daily_log", WRITE)
+    @operation(CREATE)
     def create(
         self,
         *,
@@ -125,9 +108,6 @@ class ManpowerLogsResource(ResourceClient):
         :param contact_id: the id of the vendor (company) the workers belong to
         :raises ConfigurationError: for ``vendor_id=`` (use ``contact_id=``)
 
-        :calls: ``POST /rest/v1.0/projects/{project_id}/manpower_logs`` with
-            ``{"manpower_log": {...}}``
-
         .. code-block:: python
 
             project.manpower_logs.create(date=date(2026, 3, 2), num_workers=6, num_hours="8")
@@ -143,34 +123,24 @@ class ManpowerLogsResource(ResourceClient):
             "notes": notes,
             "contact_id": contact_id,
         }
-        return self._call(
-            "POST",
-            self._path(MANPOWER_LOGS_PATH),
-            ManpowerLog,
-            json=body("manpower_log", typed, fields),
-        )
+        return self._write(CREATE, ManpowerLog, typed, fields)
 
-    @requires("daily_log", WRITE)
+    @operation(UPDATE)
     def update(self, log_id: int, **fields: Any) -> ManpowerLog:
         """Change fields of a manpower log.
-
-        :calls: ``PATCH /rest/v1.0/projects/{project_id}/manpower_logs/{id}``
 
         .. code-block:: python
 
             project.manpower_logs.update(501, num_workers=7)
         """
-        path = self._path(MANPOWER_LOG_PATH, id=path_id(log_id, "log_id"))
-        return self._call("PATCH", path, ManpowerLog, json=body("manpower_log", {}, fields))
+        return self._write(UPDATE, ManpowerLog, {}, fields, ids={"id": path_id(log_id, "log_id")})
 
-    @requires("daily_log", WRITE)
+    @operation(DELETE)
     def delete(self, log_id: int) -> None:
         """Delete a manpower log.
-
-        :calls: ``DELETE /rest/v1.0/projects/{project_id}/manpower_logs/{id}``
 
         .. code-block:: python
 
             project.manpower_logs.delete(501)
         """
-        self._delete(self._path(MANPOWER_LOG_PATH, id=path_id(log_id, "log_id")))
+        self._delete(DELETE, id=path_id(log_id, "log_id"))

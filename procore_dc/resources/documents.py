@@ -10,7 +10,7 @@ from typing import IO, Any, Optional, Union
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import File, FileVersion, Folder
 from procore_dc.permissions import Scope
-from procore_dc.resources._base import READ, WRITE, ResourceClient, body, path_id, requires
+from procore_dc.resources._base import READ, ResourceClient, operation, path_id, requires
 from procore_dc.resources.uploads import HASH_CHUNK, SEGMENT_SIZE, UploadsResource
 
 __all__ = [
@@ -25,12 +25,17 @@ FOLDERS_PATH = "/rest/v1.0/folders"
 FOLDER_PATH = "/rest/v1.0/folders/{id}"
 FILES_PATH = "/rest/v1.0/files"
 FILE_PATH = "/rest/v1.0/files/{id}"
+ROOT, GET_FOLDER = f"GET {FOLDERS_PATH}", f"GET {FOLDER_PATH}"
+CREATE_FOLDER, UPDATE_FOLDER = f"POST {FOLDERS_PATH}", f"PATCH {FOLDER_PATH}"
+DELETE_FOLDER = f"DELETE {FOLDER_PATH}"
+GET_FILE, CREATE_FILE = f"GET {FILE_PATH}", f"POST {FILES_PATH}"
+UPDATE_FILE, DELETE_FILE = f"PATCH {FILE_PATH}", f"DELETE {FILE_PATH}"
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 
 
 class DocumentsResource(ResourceClient):
-    """A project's Documents tool: ``project.documents``.
+    """A project's Documents tool: ``project.documents`` (sent with ``?project_id=``).
 
     .. code-block:: python
 
@@ -49,118 +54,95 @@ class DocumentsResource(ResourceClient):
         )
         """The direct-upload client underneath :meth:`upload_file`."""
 
-    def _params(self) -> dict[str, Any]:
-        return {"project_id": self.project_id}
-
     # -- folders ----------------------------------------------------------------------------
 
-    @requires("documents", READ)
+    @operation(ROOT)
     def root(self) -> Folder:
         """Fetch the project's root folder with its top-level folders and files.
-
-        :calls: ``GET /rest/v1.0/folders?project_id={project_id}``
 
         .. code-block:: python
 
             for folder in project.documents.root().folders or ():
                 print(folder.name)
         """
-        return self._call("GET", FOLDERS_PATH, Folder, params=self._params())
+        return self._call(ROOT, Folder)
 
-    @requires("documents", READ)
+    @operation(GET_FOLDER)
     def get_folder(self, folder_id: int) -> Folder:
         """Fetch a folder with its sub-folders and files.
-
-        :calls: ``GET /rest/v1.0/folders/{id}?project_id={project_id}``
 
         .. code-block:: python
 
             folder = project.documents.get_folder(12)
         """
-        path = FOLDER_PATH.format(id=path_id(folder_id, "folder_id"))
-        return self._call("GET", path, Folder, params=self._params())
+        return self._call(GET_FOLDER, Folder, ids={"id": path_id(folder_id, "folder_id")})
 
-    @requires("documents", WRITE)
+    @operation(CREATE_FOLDER)
     def create_folder(self, name: str, *, parent_id: Optional[int] = None, **fields: Any) -> Folder:
         """Create a folder (under the root unless ``parent_id`` is given).
-
-        :calls: ``POST /rest/v1.0/folders?project_id={project_id}`` with ``{"folder": {...}}``
 
         .. code-block:: python
 
             folder = project.documents.create_folder("Submittals", parent_id=root.id)
         """
-        payload = body("folder", {"name": name, "parent_id": parent_id}, fields)
-        return self._call("POST", FOLDERS_PATH, Folder, params=self._params(), json=payload)
+        typed = {"name": name, "parent_id": parent_id}
+        return self._write(CREATE_FOLDER, Folder, typed, fields)
 
-    @requires("documents", WRITE)
+    @operation(UPDATE_FOLDER)
     def update_folder(self, folder_id: int, **fields: Any) -> Folder:
         """Rename or move a folder.
-
-        :calls: ``PATCH /rest/v1.0/folders/{id}?project_id={project_id}``
 
         .. code-block:: python
 
             project.documents.update_folder(12, name="Archive")
         """
-        path = FOLDER_PATH.format(id=path_id(folder_id, "folder_id"))
-        return self._call(
-            "PATCH", path, Folder, params=self._params(), json=body("folder", {}, fields)
+        return self._write(
+            UPDATE_FOLDER, Folder, {}, fields, ids={"id": path_id(folder_id, "folder_id")}
         )
 
-    @requires("documents", WRITE)
+    @operation(DELETE_FOLDER)
     def delete_folder(self, folder_id: int) -> None:
         """Delete a folder.
-
-        :calls: ``DELETE /rest/v1.0/folders/{id}?project_id={project_id}``
 
         .. code-block:: python
 
             project.documents.delete_folder(12)
         """
-        self._delete(FOLDER_PATH.format(id=path_id(folder_id, "folder_id")), self._params())
+        self._delete(DELETE_FOLDER, id=path_id(folder_id, "folder_id"))
 
     # -- files ------------------------------------------------------------------------------
 
-    @requires("documents", READ)
+    @operation(GET_FILE)
     def get_file(self, file_id: int) -> File:
         """Fetch a file with its versions.
-
-        :calls: ``GET /rest/v1.0/files/{id}?project_id={project_id}``
 
         .. code-block:: python
 
             file = project.documents.get_file(99)
         """
-        path = FILE_PATH.format(id=path_id(file_id, "file_id"))
-        return self._call("GET", path, File, params=self._params())
+        return self._call(GET_FILE, File, ids={"id": path_id(file_id, "file_id")})
 
-    @requires("documents", WRITE)
+    @operation(UPDATE_FILE)
     def update(self, file_id: int, **fields: Any) -> File:
         """Change fields of a file (name, description, parent_id...).
-
-        :calls: ``PATCH /rest/v1.0/files/{id}?project_id={project_id}`` with ``{"file": {...}}``
 
         .. code-block:: python
 
             project.documents.update(99, description="Issued for construction")
         """
-        path = FILE_PATH.format(id=path_id(file_id, "file_id"))
-        return self._call("PATCH", path, File, params=self._params(), json=body("file", {}, fields))
+        return self._write(UPDATE_FILE, File, {}, fields, ids={"id": path_id(file_id, "file_id")})
 
-    @requires("documents", WRITE)
+    @operation(DELETE_FILE)
     def delete(self, file_id: int) -> None:
         """Delete a file.
-
-        :calls: ``DELETE /rest/v1.0/files/{id}?project_id={project_id}``
 
         .. code-block:: python
 
             project.documents.delete(99)
         """
-        self._delete(FILE_PATH.format(id=path_id(file_id, "file_id")), self._params())
+        self._delete(DELETE_FILE, id=path_id(file_id, "file_id"))
 
-    @requires("documents", WRITE)
+    @operation(CREATE_FILE)
     def upload_file(
         self,
         path_or_fileobj: PathOrFile,
@@ -176,7 +158,9 @@ class DocumentsResource(ResourceClient):
 
         The bytes go in segments of ``segment_size`` streamed from disk, each with its SHA-256
         and MD5, through Procore's Unified File Upload API (v2.1); ``upload_version="v1.1"``
-        uses the legacy API, where up to 5 MiB go in one presigned POST.
+        uses the legacy API, where up to 5 MiB go in one presigned POST. It calls the upload
+        API (``POST /rest/v2.1/companies/{company_id}/projects/{project_id}/uploads`` ...) and
+        the storage URLs, then creates the file with ``upload_uuid``.
 
         :param path_or_fileobj: a path, or a binary file object opened for reading
         :param folder_id: the parent folder (default: the project's root folder)
@@ -185,9 +169,6 @@ class DocumentsResource(ResourceClient):
         :param upload_version: ``"v2.1"`` (default) or ``"v1.1"``, see
             :meth:`UploadsResource.upload <procore_dc.resources.uploads.UploadsResource.upload>`
         :raises ConfigurationError: when no name can be found for a file object
-        :calls: the upload API (``POST /rest/v2.1/companies/{company_id}/projects/{project_id}/
-            uploads`` ...), the storage URLs, then ``POST /rest/v1.0/files?project_id=`` with
-            ``upload_uuid``
 
         .. code-block:: python
 
@@ -241,9 +222,7 @@ class DocumentsResource(ResourceClient):
             "description": description,
             "upload_uuid": upload.uuid,
         }
-        return self._call(
-            "POST", FILES_PATH, File, params=self._params(), json=body("file", typed, {})
-        )
+        return self._write(CREATE_FILE, File, typed, {})
 
     @requires("documents", READ)
     def download(

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Sequence
+from typing import Any, Optional
 
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Rfi
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
-    READ,
-    WRITE,
     ResourceClient,
-    body,
     changes_verb,
     encode_attribute_sort,
-    encode_filters,
+    list_verb,
+    operation,
     path_id,
-    requires,
 )
 
 __all__ = ["RFIS_PATH", "RFI_PATH", "RfisResource"]
 
 RFIS_PATH = "/rest/v1.0/projects/{project_id}/rfis"
 RFI_PATH = "/rest/v1.0/projects/{project_id}/rfis/{id}"
+LIST, GET, CREATE, UPDATE = (
+    f"GET {RFIS_PATH}",
+    f"GET {RFI_PATH}",
+    f"POST {RFIS_PATH}",
+    f"PATCH {RFI_PATH}",
+)
 
 
 class RfisResource(ResourceClient):
@@ -38,51 +40,27 @@ class RfisResource(ResourceClient):
 
     scope = Scope.PROJECT
 
-    def _path(self, template: str, **ids: Any) -> str:
-        return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
+    changes = changes_verb(LIST, Rfi)
 
-    changes = changes_verb("rfi", RFIS_PATH, Rfi)
+    list = list_verb(
+        LIST,
+        Rfi,
+        "the project's RFIs",
+        'rfis = project.rfis.list(filters={"status": "open"}, sort="-created_at").to_list()',
+        encode=encode_attribute_sort,
+    )
 
-    @requires("rfi", READ)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[Rfi]:
-        """List the project's RFIs, lazily.
-
-        :param sort: one field, ``-`` in front for descending, e.g. ``"-created_at"``; sent
-            as ``sort[attribute]`` and ``sort[direction]``, the names this list takes
-        :raises ConfigurationError: for more than one sort field
-        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis``
-
-        .. code-block:: python
-
-            for rfi in project.rfis.list(filters={"status": "open"}, per_page=200):
-                print(rfi.number, rfi.subject)
-        """
-        params = {**encode_filters(filters), **encode_attribute_sort(sort)}
-        return self._list(
-            self._path(RFIS_PATH), Rfi, params, per_page=per_page, limit=limit, prefetch=prefetch
-        )
-
-    @requires("rfi", READ)
+    @operation(GET)
     def get(self, rfi_id: int) -> Rfi:
         """Fetch one RFI.
-
-        :calls: ``GET /rest/v1.0/projects/{project_id}/rfis/{id}``
 
         .. code-block:: python
 
             rfi = project.rfis.get(7)
         """
-        return self._call("GET", self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id")), Rfi)
+        return self._call(GET, Rfi, ids={"id": path_id(rfi_id, "rfi_id")})
 
-    @requires("rfi", WRITE)
+    @operation(CREATE)
     def create(
         self,
         subject: str,
@@ -102,7 +80,6 @@ class RfisResource(ResourceClient):
         :param rfi_manager_id: the id of the user who manages the RFI
         :param assignee_ids: ids of the users assigned to answer it
         :raises ConfigurationError: for ``assignee_id=`` (use ``assignee_ids=[...]``)
-        :calls: ``POST /rest/v1.0/projects/{project_id}/rfis`` with ``{"rfi": {...}}``
 
         .. code-block:: python
 
@@ -122,17 +99,14 @@ class RfisResource(ResourceClient):
             "private": private,
             "question": {"body": question},
         }
-        return self._call("POST", self._path(RFIS_PATH), Rfi, json=body("rfi", typed, fields))
+        return self._write(CREATE, Rfi, typed, fields)
 
-    @requires("rfi", WRITE)
+    @operation(UPDATE)
     def update(self, rfi_id: int, **fields: Any) -> Rfi:
         """Change fields of an RFI.
-
-        :calls: ``PATCH /rest/v1.0/projects/{project_id}/rfis/{id}`` with ``{"rfi": {...}}``
 
         .. code-block:: python
 
             project.rfis.update(7, subject="Door hardware (level 3)")
         """
-        path = self._path(RFI_PATH, id=path_id(rfi_id, "rfi_id"))
-        return self._call("PATCH", path, Rfi, json=body("rfi", {}, fields))
+        return self._write(UPDATE, Rfi, {}, fields, ids={"id": path_id(rfi_id, "rfi_id")})

@@ -44,6 +44,8 @@ log = get_logger(__name__)
 
 PROJECT_UPLOADS_PATH = "/rest/v1.1/projects/{project_id}/uploads"
 PROJECT_UPLOAD_PATH = "/rest/v1.1/projects/{project_id}/uploads/{uuid}"
+#: The legacy (v1.1) upload operations; v2.1's are not in Procore's catalogue yet.
+START, FINISH = f"POST {PROJECT_UPLOADS_PATH}", f"PATCH {PROJECT_UPLOAD_PATH}"
 UNIFIED_UPLOADS_PATH = "/rest/v2.1/companies/{company_id}/projects/{project_id}/uploads"
 UNIFIED_UPLOAD_PATH = UNIFIED_UPLOADS_PATH + "/{upload_id}"
 #: The upload APIs :meth:`UploadsResource.upload` speaks; the first is the default.
@@ -160,9 +162,6 @@ class UploadsResource(ResourceClient):
     """
 
     scope = Scope.PROJECT
-
-    def _path(self, template: str, **ids: Any) -> str:
-        return template.format(project_id=path_id(self.project_id, "project_id"), **ids)
 
     @requires("documents", WRITE)
     def upload(
@@ -285,7 +284,7 @@ class UploadsResource(ResourceClient):
 
     def _upload_whole(self, source: IO[bytes], filename: str, content_type: str) -> Upload:
         request = {"response_filename": filename, "response_content_type": content_type}
-        upload = self._call("POST", self._path(PROJECT_UPLOADS_PATH), Upload, json=request)
+        upload = self._call(START, Upload, json=request)
         if not upload.url or upload.fields is None:
             raise ResponseFormatError("the upload answer has no url and fields to POST to")
         source.seek(0)
@@ -308,7 +307,7 @@ class UploadsResource(ResourceClient):
             "response_filename": filename,
             "segments": [{"size": p.size, "sha256": p.sha256, "md5": p.md5} for p in parts],
         }
-        upload = self._call("POST", self._path(PROJECT_UPLOADS_PATH), Upload, json=request)
+        upload = self._call(START, Upload, json=request)
         segments: Sequence[Any] = upload.segments or ()
         if len(segments) != len(parts):
             raise ResponseFormatError(
@@ -323,8 +322,8 @@ class UploadsResource(ResourceClient):
             if not any(k.lower() == "content-md5" for k in headers):
                 headers["Content-MD5"] = base64.b64encode(bytes.fromhex(part.md5)).decode()
             etags.append(self._put_part(source, part, segment.url, headers, number))
-        path = self._path(PROJECT_UPLOAD_PATH, uuid=path_id_text(upload.uuid))
-        return self._call("PATCH", path, Upload, json={"segments": [{"etag": e} for e in etags]})
+        ids = {"uuid": path_id_text(upload.uuid)}
+        return self._call(FINISH, Upload, ids=ids, json={"segments": [{"etag": e} for e in etags]})
 
 
 def path_id_text(value: str) -> str:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
 
 from procore_dc.models import CompanyUser, SyncResult
-from procore_dc.pagination import PageIterator
 from procore_dc.permissions import Scope
 from procore_dc.resources._base import (
-    READ,
     SYNC_BATCH_SIZE,
-    WRITE,
     ResourceClient,
-    body,
     changes_verb,
-    encode_filters,
-    encode_sort,
+    list_verb,
+    operation,
     path_id,
-    requires,
 )
 
 __all__ = ["USERS_PATH", "USERS_SYNC_PATH", "USER_PATH", "CompanyUsersResource"]
@@ -26,6 +21,8 @@ __all__ = ["USERS_PATH", "USERS_SYNC_PATH", "USER_PATH", "CompanyUsersResource"]
 USERS_PATH = "/rest/v1.3/companies/{company_id}/users"
 USER_PATH = "/rest/v1.3/companies/{company_id}/users/{id}"
 USERS_SYNC_PATH = "/rest/v1.3/companies/{company_id}/users/sync"
+LIST, GET, CREATE = f"GET {USERS_PATH}", f"GET {USER_PATH}", f"POST {USERS_PATH}"
+UPDATE, SYNC = f"PATCH {USER_PATH}", f"PATCH {USERS_SYNC_PATH}"
 
 
 class CompanyUsersResource(ResourceClient):
@@ -39,52 +36,26 @@ class CompanyUsersResource(ResourceClient):
 
     scope = Scope.COMPANY
 
-    def _path(self, template: str, **ids: Any) -> str:
-        return template.format(company_id=path_id(self.company_id, "company_id"), **ids)
+    changes = changes_verb(LIST, CompanyUser)
 
-    changes = changes_verb("directory", USERS_PATH, CompanyUser)
+    list = list_verb(
+        LIST,
+        CompanyUser,
+        "the company's users",
+        'users = company.users.list(filters={"updated_at": (since, now)}).to_list()',
+    )
 
-    @requires("directory", READ)
-    def list(
-        self,
-        *,
-        filters: Optional[Mapping[str, Any]] = None,
-        sort: Union[str, Sequence[str], None] = None,
-        per_page: int = 100,
-        limit: Optional[int] = None,
-        prefetch: int = 1,
-    ) -> PageIterator[CompanyUser]:
-        """List the company's users, lazily.
-
-        :calls: ``GET /rest/v1.3/companies/{company_id}/users``
-
-        .. code-block:: python
-
-            users = company.users.list(filters={"updated_at": (since, now)}).to_list()
-        """
-        params = {**encode_filters(filters), "sort": encode_sort(sort)}
-        return self._list(
-            self._path(USERS_PATH),
-            CompanyUser,
-            params,
-            per_page=per_page,
-            limit=limit,
-            prefetch=prefetch,
-        )
-
-    @requires("directory", READ)
+    @operation(GET)
     def get(self, user_id: int) -> CompanyUser:
         """Fetch one user.
-
-        :calls: ``GET /rest/v1.3/companies/{company_id}/users/{id}``
 
         .. code-block:: python
 
             user = company.users.get(1234)
         """
-        return self._call("GET", self._path(USER_PATH, id=path_id(user_id, "user_id")), CompanyUser)
+        return self._call(GET, CompanyUser, ids={"id": path_id(user_id, "user_id")})
 
-    @requires("directory", WRITE)
+    @operation(CREATE)
     def create(
         self,
         last_name: str,
@@ -98,8 +69,6 @@ class CompanyUsersResource(ResourceClient):
     ) -> CompanyUser:
         """Add a user to the directory.
 
-        :calls: ``POST /rest/v1.3/companies/{company_id}/users`` with ``{"user": {...}}``
-
         .. code-block:: python
 
             user = company.users.create("Lovelace", first_name="Ada")
@@ -112,33 +81,26 @@ class CompanyUsersResource(ResourceClient):
             "is_employee": is_employee,
             "origin_id": origin_id,
         }
-        return self._call(
-            "POST", self._path(USERS_PATH), CompanyUser, json=body("user", typed, fields)
-        )
+        return self._write(CREATE, CompanyUser, typed, fields)
 
-    @requires("directory", WRITE)
+    @operation(UPDATE)
     def update(self, user_id: int, **fields: Any) -> CompanyUser:
         """Change fields of a user.
-
-        :calls: ``PATCH /rest/v1.3/companies/{company_id}/users/{id}`` with ``{"user": {...}}``
 
         .. code-block:: python
 
             company.users.update(1234, job_title="Superintendent")
         """
-        path = self._path(USER_PATH, id=path_id(user_id, "user_id"))
-        return self._call("PATCH", path, CompanyUser, json=body("user", {}, fields))
+        return self._write(UPDATE, CompanyUser, {}, fields, ids={"id": path_id(user_id, "user_id")})
 
-    @requires("directory", WRITE)
+    @operation(SYNC)
     def sync(
         self, items: Iterable[Mapping[str, Any]], *, batch_size: int = SYNC_BATCH_SIZE
     ) -> SyncResult[CompanyUser]:
         """Create or update many users, ``batch_size`` (at most 1,000) per call.
 
-        :calls: ``PATCH /rest/v1.3/companies/{company_id}/users/sync``
-
         .. code-block:: python
 
             result = company.users.sync([{"origin_id": "hr-7", "last_name": "Hopper"}])
         """
-        return self._sync(self._path(USERS_SYNC_PATH), CompanyUser, items, batch_size=batch_size)
+        return self._sync(SYNC, CompanyUser, items, batch_size=batch_size)

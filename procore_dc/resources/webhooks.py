@@ -13,8 +13,8 @@ from procore_dc._http import response_json
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Delivery, Hook, Trigger, structure
 from procore_dc.pagination import PageIterator
-from procore_dc.permissions import Scope
-from procore_dc.resources._base import READ, WRITE, ResourceClient, path_id, requires, wire_value
+from procore_dc.permissions import Requirement, Scope
+from procore_dc.resources._base import ResourceClient, operation, path_id, wire_value
 
 __all__ = [
     "COMPANY_HOOK_SHOW_PATH",
@@ -30,6 +30,7 @@ __all__ = [
     "HooksResource",
     "ProjectWebhooks",
     "TriggersResource",
+    "Webhooks",
 ]
 
 HOOKS_PATH = "/rest/v1.0/webhooks/hooks"
@@ -42,14 +43,36 @@ PROJECT_HOOK_SHOW_PATH = (
 TRIGGERS_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/triggers"
 TRIGGER_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/{id}"
 DELIVERIES_PATH = "/rest/v1.0/webhooks/hooks/{hook_id}/deliveries"
+HOOKS, CREATE_HOOK = f"GET {HOOKS_PATH}", f"POST {HOOKS_PATH}"
+UPDATE_HOOK, DELETE_HOOK = f"PATCH {HOOK_PATH}", f"DELETE {HOOK_PATH}"
+SHOW_HOOK = {
+    Scope.COMPANY: f"GET {COMPANY_HOOK_SHOW_PATH}",
+    Scope.PROJECT: f"GET {PROJECT_HOOK_SHOW_PATH}",
+}
+TRIGGERS, CREATE_TRIGGER = f"GET {TRIGGERS_PATH}", f"POST {TRIGGERS_PATH}"
+DELETE_TRIGGER, DELIVERIES = f"DELETE {TRIGGER_PATH}", f"GET {DELIVERIES_PATH}"
 
 #: What ``deliveries(...).list(status=...)`` accepts.
 DELIVERY_STATUSES = ("any", "successful", "discarded", "failing")
 
 
 class _Scoped(ResourceClient):
-    def _params(self) -> dict[str, Any]:
-        if self.scope is Scope.PROJECT:
+    """A client serving a company or one of its projects: given a ``project_id``, it names
+    the project (``?project_id=``) and needs the project's ``webhooks_api`` permission, else
+    the company's. Procore's catalogue files every v1.0 webhooks operation under the company
+    tool; a project's hooks are granted by the project tool, so the client's scope wins."""
+
+    @property
+    def _scope(self) -> Scope:
+        return Scope.COMPANY if self.project_id is None else Scope.PROJECT
+
+    def _requirement(self, verb: str) -> Optional[Requirement]:
+        return type(self).permissions.at(self._scope)[verb]
+
+    def _named(self) -> dict[str, Any]:
+        """The body field naming the scope (``{"company_id": 8}``); the catalogue gives these
+        writes no body, Procore's docs this one."""
+        if self._scope is Scope.PROJECT:
             return {"project_id": self.project_id}
         return {"company_id": self.company_id}
 
@@ -64,43 +87,31 @@ class HooksResource(_Scoped):
         )
     """
 
-    @requires("webhooks_api", READ)
+    @operation(HOOKS)
     def list(self, *, namespace: Optional[str] = None) -> PageIterator[Hook]:
-        """List the hooks, optionally of one namespace.
-
-        :calls: ``GET /rest/v1.0/webhooks/hooks?company_id=`` (or ``project_id=``)
+        """List the hooks, optionally of one namespace (``?company_id=`` or ``?project_id=``).
 
         .. code-block:: python
 
             hooks = company.webhooks.hooks.list(namespace="acme-sync").to_list()
         """
-        params = {**self._params(), "namespace": namespace}
-        return self._list(HOOKS_PATH, Hook, params)
+        # The catalogue marks no paging here, but Procore pages the list like the others.
+        return self._list(HOOKS, Hook, {"namespace": namespace}, paging="link")
 
-    @requires("webhooks_api", READ)
+    @operation(SHOW_HOOK[Scope.COMPANY])
     def get(self, hook_id: int) -> Hook:
         """Fetch one hook.
 
         REST v1.0 has no show operation for hooks, so this uses v2.0's, which wraps the hook
-        in ``data`` and names its payload version ``payload_version``.
-
-        :calls: ``GET /rest/v2.0/companies/{company_id}/webhooks/hooks/{id}`` (or
-            ``.../projects/{project_id}/webhooks/hooks/{id}``)
+        in ``data`` and names its payload version ``payload_version``; a project's client
+        calls ``GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{id}``.
 
         .. code-block:: python
 
             hook = company.webhooks.hooks.get(5)
         """
-        ids = {
-            "company_id": path_id(self.company_id, "company_id"),
-            "id": path_id(hook_id, "hook_id"),
-        }
-        if self.scope is Scope.PROJECT:
-            ids["project_id"] = path_id(self.project_id, "project_id")
-            path = PROJECT_HOOK_SHOW_PATH.format(**ids)
-        else:
-            path = COMPANY_HOOK_SHOW_PATH.format(**ids)
-        response = self._session.request("GET", path)
+        ids = {"id": path_id(hook_id, "hook_id")}
+        response = self._send(SHOW_HOOK[self._scope], ids=ids)
         found = response_json(response)
         if isinstance(found, Mapping) and isinstance(found.get("data"), Mapping):
             found = dict(found["data"])
@@ -108,7 +119,7 @@ class HooksResource(_Scoped):
             found.setdefault("api_version", _major(version))
         return structure(found, Hook, url=response.url)
 
-    @requires("webhooks_api", WRITE)
+    @operation(CREATE_HOOK)
     def create(
         self,
         namespace: str,
@@ -122,7 +133,6 @@ class HooksResource(_Scoped):
         :param destination_url: a public HTTPS URL
         :param destination_headers: headers Procore sends back, e.g. the shared secret
         :param api_version: the payload version (``v2``, ``v3`` or ``v4``)
-        :calls: ``POST /rest/v1.0/webhooks/hooks`` with ``{"company_id", "hook": {...}}``
 
         .. code-block:: python
 
@@ -135,41 +145,36 @@ class HooksResource(_Scoped):
         }
         if destination_headers is not None:
             hook["destination_headers"] = dict(destination_headers)
-        payload = {**self._params(), "hook": hook}
-        return self._call("POST", HOOKS_PATH, Hook, params=self._params(), json=payload)
+        return self._call(CREATE_HOOK, Hook, json={**self._named(), "hook": hook})
 
-    @requires("webhooks_api", WRITE)
+    @operation(UPDATE_HOOK)
     def update(self, hook_id: int, **fields: Any) -> Hook:
         """Change a hook (destination_url, destination_headers, api_version).
-
-        :calls: ``PATCH /rest/v1.0/webhooks/hooks/{id}`` with ``{"hook": {...}}``
 
         .. code-block:: python
 
             company.webhooks.hooks.update(5, destination_headers={"Authorization": "Bearer new"})
         """
-        path = HOOK_PATH.format(id=path_id(hook_id, "hook_id"))
-        payload = {**self._params(), "hook": wire_value(fields)}
-        return self._call("PATCH", path, Hook, params=self._params(), json=payload)
+        ids = {"id": path_id(hook_id, "hook_id")}
+        payload = {**self._named(), "hook": wire_value(fields)}
+        return self._call(UPDATE_HOOK, Hook, ids=ids, json=payload)
 
-    @requires("webhooks_api", WRITE)
+    @operation(DELETE_HOOK)
     def delete(self, hook_id: int) -> None:
         """Delete a hook and its triggers.
-
-        :calls: ``DELETE /rest/v1.0/webhooks/hooks/{id}``
 
         .. code-block:: python
 
             company.webhooks.hooks.delete(5)
         """
-        self._delete(HOOK_PATH.format(id=path_id(hook_id, "hook_id")), self._params())
+        self._delete(DELETE_HOOK, id=path_id(hook_id, "hook_id"))
 
 
 class _OfHook(_Scoped):
     def __init__(self, *args: Any, hook_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hook_id = hook_id
-        self._hook = path_id(hook_id, "hook_id")
+        self._hook = {"hook_id": path_id(hook_id, "hook_id")}
 
 
 class TriggersResource(_OfHook):
@@ -180,19 +185,17 @@ class TriggersResource(_OfHook):
         company.webhooks.triggers(hook.id).create("RFIs", "create")
     """
 
-    @requires("webhooks_api", READ)
+    @operation(TRIGGERS)
     def list(self) -> PageIterator[Trigger]:
         """List the hook's triggers.
-
-        :calls: ``GET /rest/v1.0/webhooks/hooks/{hook_id}/triggers``
 
         .. code-block:: python
 
             triggers = company.webhooks.triggers(5).list().to_list()
         """
-        return self._list(TRIGGERS_PATH.format(hook_id=self._hook), Trigger, self._params())
+        return self._list(TRIGGERS, Trigger, ids=self._hook, paging="link")
 
-    @requires("webhooks_api", WRITE)
+    @operation(CREATE_TRIGGER)
     def create(self, resource_name: str, event_type: str, *, api_version: str = "v2") -> Trigger:
         """Add a trigger: events of ``event_type`` on ``resource_name`` are delivered.
 
@@ -202,8 +205,6 @@ class TriggersResource(_OfHook):
         :param event_type: ``create``, ``update`` or ``delete``
         :param api_version: the webhooks API version the body is for (default: ``"v2"``);
             Procore's docs require it next to the ``trigger`` object
-        :calls: ``POST /rest/v1.0/webhooks/hooks/{hook_id}/triggers`` with
-            ``{"company_id" or "project_id", "api_version", "trigger": {...}}``
 
         .. code-block:: python
 
@@ -212,25 +213,21 @@ class TriggersResource(_OfHook):
         # "The body must include api_version and a trigger object" (DOC plan_your_app/
         # webhooks_api.md); the spec's CompanyTrigger and ProjectTrigger mark it required.
         payload = {
-            **self._params(),
+            **self._named(),
             "api_version": api_version,
             "trigger": {"resource_name": resource_name, "event_type": event_type},
         }
-        path = TRIGGERS_PATH.format(hook_id=self._hook)
-        return self._call("POST", path, Trigger, params=self._params(), json=payload)
+        return self._call(CREATE_TRIGGER, Trigger, ids=self._hook, json=payload)
 
-    @requires("webhooks_api", WRITE)
+    @operation(DELETE_TRIGGER)
     def delete(self, trigger_id: int) -> None:
         """Remove a trigger.
-
-        :calls: ``DELETE /rest/v1.0/webhooks/hooks/{hook_id}/triggers/{id}``
 
         .. code-block:: python
 
             company.webhooks.triggers(5).delete(17)
         """
-        path = TRIGGER_PATH.format(hook_id=self._hook, id=path_id(trigger_id, "trigger_id"))
-        self._delete(path, self._params())
+        self._delete(DELETE_TRIGGER, id=path_id(trigger_id, "trigger_id"), **self._hook)
 
 
 class DeliveriesResource(_OfHook):
@@ -242,7 +239,7 @@ class DeliveriesResource(_OfHook):
             print(delivery.response_status, delivery.response_error)
     """
 
-    @requires("webhooks_api", READ)
+    @operation(DELIVERIES)
     def list(
         self,
         status: str = "any",
@@ -252,10 +249,10 @@ class DeliveriesResource(_OfHook):
     ) -> PageIterator[Delivery]:
         """List deliveries, optionally only ``successful``, ``discarded`` or ``failing`` ones.
 
+        Sent as ``filter[status]=``; the list pages by ``page_start``, the last delivery id
+        seen, and ``page_size``, which this walks for you.
+
         :raises ConfigurationError: for another status
-        :calls: ``GET /rest/v1.0/webhooks/hooks/{hook_id}/deliveries?filter[status]=``
-            (paged by ``page_start``, the last delivery id seen, and ``page_size``, which
-            this walks for you)
 
         .. code-block:: python
 
@@ -264,44 +261,34 @@ class DeliveriesResource(_OfHook):
         if status not in DELIVERY_STATUSES:
             raise ConfigurationError(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
         # Procore's docs write the singular ``filter[status]`` here (procore-api.md 3.11).
-        params = {**self._params(), "filter[status]": status}
-        path = DELIVERIES_PATH.format(hook_id=self._hook)
-        return self._list(path, Delivery, params, per_page=per_page, limit=limit, cursor=True)
+        params = {"filter[status]": status}
+        return self._list(
+            DELIVERIES, Delivery, params, ids=self._hook, per_page=per_page, limit=limit
+        )
 
 
-class CompanyHooks(HooksResource):
-    scope = Scope.COMPANY
+#: The company-scoped clients, by their former names (a client's scope is now its ids).
+CompanyHooks, CompanyTriggers, CompanyDeliveries = (
+    HooksResource,
+    TriggersResource,
+    DeliveriesResource,
+)
 
 
-class CompanyTriggers(TriggersResource):
-    scope = Scope.COMPANY
+class Webhooks:
+    """Webhook management of a company (``company.webhooks``, the company's ``webhooks_api``
+    permission) or of a project (``project.webhooks``, the project's).
 
+    .. code-block:: python
 
-class CompanyDeliveries(DeliveriesResource):
-    scope = Scope.COMPANY
-
-
-class ProjectHooks(HooksResource):
-    scope = Scope.PROJECT
-
-
-class ProjectTriggers(TriggersResource):
-    scope = Scope.PROJECT
-
-
-class ProjectDeliveries(DeliveriesResource):
-    scope = Scope.PROJECT
-
-
-class _Webhooks:
-    _hooks_class: type[HooksResource]
-    _triggers_class: type[TriggersResource]
-    _deliveries_class: type[DeliveriesResource]
+        hook = company.webhooks.hooks.create("acme-sync", "https://acme.example/hooks")
+        company.webhooks.triggers(hook.id).create("Projects", "update")
+    """
 
     def __init__(self, session: Any, *, company_id: int, project_id: Optional[int] = None) -> None:
         self._session = session
         self._ids = {"company_id": company_id, "project_id": project_id}
-        self.hooks = self._hooks_class(session, **self._ids)
+        self.hooks = HooksResource(session, **self._ids)
         """Create, list, change and delete hooks."""
 
     def triggers(self, hook_id: int) -> TriggersResource:
@@ -311,7 +298,7 @@ class _Webhooks:
 
             company.webhooks.triggers(hook.id).create("Projects", "update")
         """
-        return self._triggers_class(self._session, hook_id=hook_id, **self._ids)
+        return TriggersResource(self._session, hook_id=hook_id, **self._ids)
 
     def deliveries(self, hook_id: int) -> DeliveriesResource:
         """The delivery attempts of one hook.
@@ -320,23 +307,13 @@ class _Webhooks:
 
             company.webhooks.deliveries(hook.id).list(status="failing")
         """
-        return self._deliveries_class(self._session, hook_id=hook_id, **self._ids)
+        return DeliveriesResource(self._session, hook_id=hook_id, **self._ids)
 
 
-class CompanyWebhooks(_Webhooks):
-    """Company-scoped webhook management (``webhooks_api`` company permission)."""
-
-    _hooks_class = CompanyHooks
-    _triggers_class = CompanyTriggers
-    _deliveries_class = CompanyDeliveries
-
-
-class ProjectWebhooks(_Webhooks):
-    """Project-scoped webhook management (``webhooks_api`` project permission)."""
-
-    _hooks_class = ProjectHooks
-    _triggers_class = ProjectTriggers
-    _deliveries_class = ProjectDeliveries
+#: Company-scoped webhook management (``webhooks_api`` company permission).
+CompanyWebhooks = Webhooks
+#: Project-scoped webhook management (``webhooks_api`` project permission).
+ProjectWebhooks = Webhooks
 
 
 def _major(version: Any) -> Optional[str]:
