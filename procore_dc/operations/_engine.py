@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import quote
 
+from procore_dc._encode import _filter_value, encode_filters, wire_value
 from procore_dc._http import response_json
+from procore_dc._ids import path_id
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, RequestValidationError
 from procore_dc.models import structure, structure_many
@@ -23,7 +25,6 @@ from procore_dc.operations._check import body_problems, parameter_problems
 from procore_dc.operations._models import Record, response_model
 from procore_dc.operations._spec import Operation
 from procore_dc.operations._table import load_operations
-from procore_dc.resources._base import _filter_value, encode_filters, path_id, wire_value
 
 if TYPE_CHECKING:
     from procore_dc.pagination import PageIterator
