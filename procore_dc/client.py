@@ -31,6 +31,10 @@ from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
 from procore_dc.operations import Operation, OperationTable, call_operation, load_operations
+
+# Generated facades (#16): the scopes derive from these bases, which build every operation's
+# facade (project.punch_items.list()) on first use; see procore_dc.operations._facades.
+from procore_dc.operations._generated import ClientFacades, CompanyFacades, ProjectFacades
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
 from procore_dc.resources.documents import DocumentsResource
@@ -46,7 +50,7 @@ from procore_dc.session import Session
 __all__ = ["CompanyScope", "ProcoreClient", "ProjectScope"]
 
 
-class ProjectScope:
+class ProjectScope(ProjectFacades):
     """The tools of one project; calls carry the company's ``Procore-Company-Id``.
 
     :ivar rfis: :class:`~procore_dc.resources.rfis.RfisResource`
@@ -154,7 +158,7 @@ class ProjectScope:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
 
 
-class CompanyScope:
+class CompanyScope(CompanyFacades):
     """The tools of one company; every call carries its ``Procore-Company-Id``.
 
     :ivar projects: :class:`~procore_dc.resources.projects.ProjectsResource`
@@ -312,7 +316,7 @@ class CompanyScope:
         return f"CompanyScope(company_id={self.company_id})"
 
 
-class ProcoreClient:
+class ProcoreClient(ClientFacades):
     """The entry point: ``me()``, ``companies``, and company and project scopes.
 
     :param auth_or_session: an auth strategy (a :class:`~procore_dc.session.Session` is
