@@ -101,22 +101,13 @@ def _register_call(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _call_params(pairs: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigurationError(f"parameters are KEY=VALUE, got {pair!r}")
+    def parsed(text: str) -> Any:
         try:
-            value: Any = json.loads(text)
+            return json.loads(text)
         except ValueError:
-            value = text
-        key = key.strip()
-        if key in params:
-            previous = params[key]
-            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            params[key] = value
-    return params
+            return text
+
+    return _grouped([(key, parsed(text)) for key, text in _params(pairs)])
 
 
 def _read_body(name: Optional[str]) -> Any:
@@ -185,17 +176,20 @@ def run(args: argparse.Namespace) -> int:
         if not args.all:
             print_json(session.get_json(args.path, params=params or None))
             return 0
-        grouped: dict[str, Any] = {}
-        for key, value in params:
-            # A repeated key (filters[ids][]=1 --param filters[ids][]=2) keeps every value.
-            if key in grouped:
-                previous = grouped[key]
-                grouped[key] = (
-                    [*previous, value] if isinstance(previous, list) else [previous, value]
-                )
-            else:
-                grouped[key] = value
+        grouped = _grouped(params)
         return _stream(session.paginate(args.path, params=grouped, per_page=args.per_page))
+
+
+def _grouped(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    grouped: dict[str, Any] = {}
+    for key, value in pairs:
+        # A repeated key (filters[ids][]=1 --param filters[ids][]=2) keeps every value.
+        if key in grouped:
+            previous = grouped[key]
+            grouped[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            grouped[key] = value
+    return grouped
 
 
 def _stream(pages: Any) -> int:
