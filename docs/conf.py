@@ -70,9 +70,23 @@ nitpick_ignore_regex = [
     ("py:class", r"Call"),
     # Session and PageIterator are documented by the session layer's page, when it exists.
     ("py:class", r"(procore_dc\.session\.)?Session|(procore_dc\.pagination\.)?PageIterator"),
+    # The scopes' generated-facade bases (procore_dc.operations._generated): internal.
+    ("py:class", r"procore_dc\.operations\._generated\.\w+"),
 ]
 
 html_theme = "alabaster"
 html_static_path: list[str] = []
 templates_path: list[str] = []
 exclude_patterns = ["_build"]
+
+
+def _write_operation_pages(app: object) -> None:
+    # The operations reference (one page per tool group) is generated from the shipped
+    # operation table at every build, so it cannot drift; docs/operations/ is not checked in.
+    from procore_dc.operations._reference import write_pages
+
+    write_pages(Path(__file__).resolve().parent / "operations")
+
+
+def setup(app: object) -> None:
+    app.connect("builder-inited", _write_operation_pages)  # type: ignore[attr-defined]

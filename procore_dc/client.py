@@ -30,6 +30,10 @@ from procore_dc.auth.base import AuthStrategy
 from procore_dc.environments import Environment
 from procore_dc.exceptions import ConfigurationError
 from procore_dc.models import Me
+
+# Generated facades (#16): the scopes derive from these bases, which build every operation's
+# facade (project.punch_items.list()) on first use; see procore_dc.operations._facades.
+from procore_dc.operations._generated import ClientFacades, CompanyFacades, ProjectFacades
 from procore_dc.pagination import PageIterator
 from procore_dc.resources.companies import CompaniesResource
 from procore_dc.resources.daily_logs import ManpowerLogsResource
@@ -101,7 +105,7 @@ def _call(
     )
 
 
-class ProjectScope:
+class ProjectScope(ProjectFacades):
     """The tools of one project; calls carry the company's ``Procore-Company-Id``.
 
     :ivar rfis: :class:`~procore_dc.resources.rfis.RfisResource`
@@ -168,7 +172,7 @@ class ProjectScope:
         return f"ProjectScope(company_id={self.company_id}, project_id={self.project_id})"
 
 
-class CompanyScope:
+class CompanyScope(CompanyFacades):
     """The tools of one company; every call carries its ``Procore-Company-Id``.
 
     :ivar projects: :class:`~procore_dc.resources.projects.ProjectsResource`
@@ -287,7 +291,7 @@ class CompanyScope:
         return f"CompanyScope(company_id={self.company_id})"
 
 
-class ProcoreClient:
+class ProcoreClient(ClientFacades):
     """The entry point: ``me()``, ``companies``, and company and project scopes.
 
     :param auth_or_session: an auth strategy (a :class:`~procore_dc.session.Session` is

@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "procore_dc._commands.token",
     "procore_dc._commands.whoami",
     "procore_dc._commands.api",
+    "procore_dc._commands.ops",
     "procore_dc._commands.export",
     "procore_dc._commands.config",
     "procore_dc._commands.manifest",

@@ -1,11 +1,16 @@
-"""``procore-dc api get PATH``: call any Procore GET endpoint and print the raw JSON."""
+"""``procore-dc api get PATH``: call any Procore GET endpoint and print the raw JSON.
+
+``procore-dc api call OP key=value ...``: call any of Procore's operations by id or
+``"METHOD /path"``, checked against the spec before sending, and print JSON lines.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 from procore_dc._commands._connect import (
     add_auth_argument,
@@ -22,6 +27,8 @@ EPILOG = """examples:
   procore-dc api get /rest/v1.0/projects --param company_id=8 --param per_page=10
   procore-dc api get /rest/v1.0/projects/42/rfis --company 8 --all > rfis.jsonl
       every page, one JSON object per line; a progress line on stderr when it is a terminal
+  procore-dc api call "GET /rest/v1.0/punch_items" filters[status]=open --company 8 --project 42
+  procore-dc api call "POST /rest/v1.0/punch_items" --body item.json --company 8 --project 42
 """
 
 
@@ -65,6 +72,89 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_credential_arguments(get)
     add_auth_argument(get)
     get.set_defaults(handler=run)
+    _register_call(verbs)
+
+
+def _register_call(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    call = verbs.add_parser(
+        "call",
+        help="call any Procore operation, checked against its spec, and print JSON lines",
+        description="Call an operation named by its id or 'METHOD /path' (see 'procore-dc ops "
+        "search'). KEY=VALUE sets a path or query parameter; a VALUE that is JSON (7, true, "
+        "[1,2]) is sent as that, else as text; a repeated KEY makes a list. --company and "
+        "--project fill the ids. Prints one JSON object per line (a list's first page, or "
+        "every page with --all).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    call.add_argument("operation", metavar="OP", help="an operation id or 'METHOD /path'")
+    call.add_argument("params", nargs="*", metavar="KEY=VALUE", help="parameters")
+    call.add_argument("--body", metavar="FILE", help="the JSON body, from a file ('-': stdin)")
+    call.add_argument("--project", type=int, metavar="ID", help="the project id")
+    call.add_argument("--version", default=None, help="another version of OP, e.g. v1.1")
+    call.add_argument("--all", action="store_true", help="every page of a list")
+    call.add_argument(
+        "--no-check", action="store_true", help="send even when the spec check refuses the call"
+    )
+    add_credential_arguments(call)
+    add_auth_argument(call)
+    call.set_defaults(handler=run_call)
+
+
+def _call_params(pairs: list[str]) -> dict[str, Any]:
+    def parsed(text: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    return _grouped([(key, parsed(text)) for key, text in _params(pairs)])
+
+
+def _read_body(name: Optional[str]) -> Any:
+    if name is None:
+        return None
+    text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"--body {name} is not JSON: {exc}") from None
+
+
+def _plain(item: Any) -> Any:
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if callable(to_dict) else item
+
+
+def run_call(args: argparse.Namespace) -> int:
+    from procore_dc.client import ProcoreClient
+    from procore_dc.pagination import PageIterator
+
+    params = _call_params(args.params)
+    body = _read_body(args.body)
+    credentials = resolve(args)
+    auth = auth_for(credentials, args.auth)
+    with session_for(credentials, auth) as session:
+        client = ProcoreClient(session)
+        if args.project is not None:
+            params["project_id"] = args.project
+        result = client.call(
+            args.operation, body=body, version=args.version, strict=not args.no_check, **params
+        )
+        if isinstance(result, PageIterator):
+            pages = result.pages()
+            for page in pages if args.all else [next(iter(pages))]:
+                for item in page.items:
+                    sys.stdout.write(json.dumps(_plain(item), ensure_ascii=False) + "\n")
+        elif isinstance(result, bytes):
+            sys.stdout.buffer.write(result)
+        elif isinstance(result, (list, tuple)):
+            for item in result:
+                sys.stdout.write(json.dumps(_plain(item), ensure_ascii=False) + "\n")
+        elif result is not None:
+            sys.stdout.write(json.dumps(_plain(result), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
 
 
 def _params(pairs: list[str]) -> list[tuple[str, str]]:
@@ -87,20 +177,23 @@ def run(args: argparse.Namespace) -> int:
         if not args.all:
             print_json(session.get_json(args.path, params=params or None))
             return 0
-        grouped: dict[str, Any] = {}
-        for key, value in params:
-            # A repeated key (filters[ids][]=1 --param filters[ids][]=2) keeps every value.
-            if key in grouped:
-                previous = grouped[key]
-                grouped[key] = (
-                    [*previous, value] if isinstance(previous, list) else [previous, value]
-                )
-            else:
-                grouped[key] = value
+        grouped = _grouped(params)
         pages: PageIterator[Any] = PageIterator(
             session, args.path, params=grouped, per_page=args.per_page
         )
         return _stream(pages)
+
+
+def _grouped(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    grouped: dict[str, Any] = {}
+    for key, value in pairs:
+        # A repeated key (filters[ids][]=1 --param filters[ids][]=2) keeps every value.
+        if key in grouped:
+            previous = grouped[key]
+            grouped[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            grouped[key] = value
+    return grouped
 
 
 def _stream(pages: Any) -> int:

@@ -15,6 +15,10 @@ COMMANDS = [
     ["whoami"],
     ["api"],
     ["api", "get"],
+    ["api", "call"],
+    ["ops"],
+    ["ops", "search"],
+    ["ops", "show"],
     ["export"],
     ["config"],
     ["manifest"],
@@ -36,7 +40,7 @@ def test_every_help_has_an_example(tmp_path: Path) -> None:
         assert "example" in result.stdout.lower(), name
         assert f"procore-dc {words[0]}" in result.stdout.split("example", 1)[1], name
         assert result.stderr == "", name
-        if words[0] in ("whoami", "token", "demo") or words == ["api", "get"]:
+        if words[0] in ("whoami", "token", "demo") or words in (["api", "get"], ["api", "call"]):
             for variable in ("PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_ENVIRONMENT"):
                 assert variable in result.stdout, (name, variable)
 
