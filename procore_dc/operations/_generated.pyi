@@ -516,7 +516,7 @@ class CompanyActionPlansPlanTemplateItems(FacadeNode):
         """Create Company Action Plan Template Item (POST /rest/v1.0/companies/{company_id}/action_plans/plan_template_items)"""
     def create_from_item(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create a copy of the Action Plan Template Item in the Item's Section. (POST /rest/v1.0/companies/{company_id}/action_plans/plan_template_items/create_from_item)"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Action Plan Template Items (GET /rest/v1.0/companies/{company_id}/action_plans/plan_template_items)"""
 
 class CompanyActionPlansPlanTemplateReferences(FacadeNode):
@@ -610,7 +610,7 @@ class CompanyAppInstallations(FacadeNode):
 class CompanyAsyncOperations(FacadeNode):
     def get(self, operation_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Operation Details (GET /rest/v2.0/companies/{company_id}/async_operations/{operation_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Operations (GET /rest/v2.0/companies/{company_id}/async_operations)"""
 
 class CompanyBid(FacadeNode):
@@ -656,7 +656,7 @@ class CompanyBudgetViews(FacadeNode):
 class CompanyBudgetViewsProjectStatusSnapshots(FacadeNode):
     @property
     def summary(self) -> CompanyBudgetViewsProjectStatusSnapshotsSummary: ...
-    def list(self, budget_view_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, budget_view_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Project Status Snapshots (GET /rest/v2.0/companies/{company_id}/budget_views/{budget_view_id}/project_status_snapshots)"""
 
 class CompanyBudgetViewsProjectStatusSnapshotsSummary(FacadeNode):
@@ -668,7 +668,7 @@ class CompanyChangeEvent(FacadeNode):
     def types(self) -> CompanyChangeEventTypes: ...
 
 class CompanyChangeEventTypes(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Change Event Types (GET /rest/v2.0/companies/{company_id}/change_event/types)"""
     def update(self, id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a Change Event Type (PATCH /rest/v2.0/companies/{company_id}/change_event/types/{id})"""
@@ -678,7 +678,7 @@ class CompanyChangeEvents(FacadeNode):
     def statuses(self) -> CompanyChangeEventsStatuses: ...
 
 class CompanyChangeEventsStatuses(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Change Event Statuses (GET /rest/v2.0/companies/{company_id}/change_events/statuses)"""
     def update(self, id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a Change Event Status (PATCH /rest/v2.0/companies/{company_id}/change_events/statuses/{id})"""
@@ -696,7 +696,7 @@ class CompanyChangeOrderChangeReasons(FacadeNode):
         """Create a Change Order Change Reason (POST /rest/v2.0/companies/{company_id}/change_order_change_reasons)"""
     def delete(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete a Change Order Change Reason (DELETE /rest/v2.0/companies/{company_id}/change_order_change_reasons/{id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Change Order Change Reasons (GET /rest/v2.0/companies/{company_id}/change_order_change_reasons)"""
     def list_flat(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List Change Order Change Reasons (GET /rest/v1.0/change_order_change_reasons)"""
@@ -956,7 +956,7 @@ class CompanyDistributionGroups(FacadeNode):
 class CompanyDocuments(FacadeNode):
     @property
     def revisions(self) -> CompanyDocumentsRevisions: ...
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Company Folder and File index (GET /rest/v2.0/companies/{company_id}/documents)"""
 
 class CompanyDocumentsRevisions(FacadeNode):
@@ -980,7 +980,7 @@ class CompanyEmailCommunicationsEmails(FacadeNode):
     def download_attachments(self) -> CompanyEmailCommunicationsEmailsDownloadAttachments: ...
     def create(self, communication_id: _Id, /, *, topic_id: int, topic_type: str, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create Company-level Email (POST /rest/v1.0/companies/{company_id}/email_communications/{communication_id}/emails)"""
-    def list(self, *, topic_id: int, topic_type: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, topic_id: int, topic_type: str, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List of Company-level Emails (GET /rest/v1.0/companies/{company_id}/email_communications/emails)"""
 
 class CompanyEmailCommunicationsEmailsDownloadAttachments(FacadeNode):
@@ -1024,7 +1024,7 @@ class CompanyEquipmentRegister(FacadeNode):
         """Disassociate equipment with project (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register/associate)"""
     def get(self, equipment_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment by ID (Company) (GET /rest/v2.1/companies/{company_id}/equipment_register/{equipment_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment (Company) (GET /rest/v2.1/companies/{company_id}/equipment_register)"""
     def restore(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Restore equipment (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register/restore)"""
@@ -1046,11 +1046,11 @@ class CompanyEquipmentRegisterAttachments(FacadeNode):
         """Get all attachments for equipment (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/attachments)"""
 
 class CompanyEquipmentRegisterChangeHistory(FacadeNode):
-    def list(self, equipment_id: _Id, /, *, per_page: int, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, equipment_id: _Id, /, *, per_page: int, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment change history (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/change_history)"""
 
 class CompanyEquipmentRegisterConfigurableFieldSets(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Configurable Field Sets (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/configurable_field_sets)"""
 
 class CompanyEquipmentRegisterCurrentProject(FacadeNode):
@@ -1060,7 +1060,7 @@ class CompanyEquipmentRegisterCurrentProject(FacadeNode):
         """Remove current project (Company) (DELETE /rest/v2.1/companies/{company_id}/equipment_register/{equipment_id}/current_project)"""
 
 class CompanyEquipmentRegisterIds(FacadeNode):
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment ids (Company) (GET /rest/v2.1/companies/{company_id}/equipment_register/ids)"""
 
 class CompanyEquipmentRegisterMaintenance(FacadeNode):
@@ -1074,13 +1074,13 @@ class CompanyEquipmentRegisterMaintenanceRecords(FacadeNode):
         """Delete a maintenance record by ID (DELETE /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
     def get(self, equipment_id: _Id, maintenance_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment maintenance record by its ID (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
-    def list(self, equipment_id: _Id, /, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, equipment_id: _Id, /, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment maintenance records (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/maintenance/records)"""
     def update(self, equipment_id: _Id, maintenance_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a maintenance record (PATCH /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
 
 class CompanyEquipmentRegisterProjects(FacadeNode):
-    def list(self, equipment_id: _Id, /, *, per_page: int, limit: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, equipment_id: _Id, /, *, per_page: int, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment projects (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/{equipment_id}/projects)"""
 
 class CompanyEquipmentRegisterStatus(FacadeNode):
@@ -1094,7 +1094,7 @@ class CompanyEquipmentRegisterStatuses(FacadeNode):
         """Create equipment status (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register/statuses)"""
     def delete(self, status_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete equipment status (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register/statuses/{status_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment Statuses (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register/statuses)"""
     def update(self, status_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment status (Company) (PATCH /rest/v2.0/companies/{company_id}/equipment_register/statuses/{status_id})"""
@@ -1104,7 +1104,7 @@ class CompanyEquipmentRegisterCategories(FacadeNode):
         """Create equipment category (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register_categories)"""
     def delete(self, category_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete equipment category (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register_categories/{category_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment categories (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register_categories)"""
     def update(self, category_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment category (Company) (PATCH /rest/v2.0/companies/{company_id}/equipment_register_categories/{category_id})"""
@@ -1114,7 +1114,7 @@ class CompanyEquipmentRegisterMakes(FacadeNode):
         """Create equipment make (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register_makes)"""
     def delete(self, make_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete equipment make (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register_makes/{make_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment makes (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register_makes)"""
     def update(self, make_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment make (Company) (PATCH /rest/v2.0/companies/{company_id}/equipment_register_makes/{make_id})"""
@@ -1124,7 +1124,7 @@ class CompanyEquipmentRegisterModels(FacadeNode):
         """Create equipment model (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register_models)"""
     def delete(self, model_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete equipment model (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register_models/{model_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment models (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register_models)"""
     def update(self, model_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment model (Company) (PATCH /rest/v2.0/companies/{company_id}/equipment_register_models/{model_id})"""
@@ -1134,7 +1134,7 @@ class CompanyEquipmentRegisterTypes(FacadeNode):
         """Create equipment type (Company) (POST /rest/v2.0/companies/{company_id}/equipment_register_types)"""
     def delete(self, type_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete equipment type (Company) (DELETE /rest/v2.0/companies/{company_id}/equipment_register_types/{type_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment types (Company) (GET /rest/v2.0/companies/{company_id}/equipment_register_types)"""
     def update(self, type_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment type (Company) (PATCH /rest/v2.0/companies/{company_id}/equipment_register_types/{type_id})"""
@@ -1164,7 +1164,7 @@ class CompanyEstimatingBidBoardProjects(FacadeNode):
         """Delete Bid Board project (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id})"""
     def get(self, bid_board_project_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Bid Board project by id (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all Bid Board projects (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects)"""
     def update(self, bid_board_project_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Bid Board project (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id})"""
@@ -1186,7 +1186,7 @@ class CompanyEstimatingBidBoardProjectsNotes(FacadeNode):
         """Delete a note from the project (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/notes/{note_id})"""
     def get(self, bid_board_project_id: _Id, note_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a note by Id in the project (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/notes/{note_id})"""
-    def list(self, bid_board_project_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, bid_board_project_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all notes in the project (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/notes)"""
     def update(self, bid_board_project_id: _Id, note_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a note of the project (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/notes/{note_id})"""
@@ -1202,7 +1202,7 @@ class CompanyEstimatingBidBoardProjectsProposals(FacadeNode):
         """Delete a proposal from the project (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id})"""
     def get(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a project proposal by Id (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id})"""
-    def list(self, bid_board_project_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, bid_board_project_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all project proposals (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals)"""
     def update(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a proposal of the project (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id})"""
@@ -1214,7 +1214,7 @@ class CompanyEstimatingBidBoardProjectsProposalsLineItemGroups(FacadeNode):
         """Delete a line item group from the proposal (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
     def get(self, bid_board_project_id: _Id, proposal_id: _Id, line_item_group_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a line item group by Id (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
-    def list(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all line item groups of a proposal (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_item_groups)"""
     def update(self, bid_board_project_id: _Id, proposal_id: _Id, line_item_group_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a line item group of the proposal (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
@@ -1226,7 +1226,7 @@ class CompanyEstimatingBidBoardProjectsProposalsLineItems(FacadeNode):
         """Delete an estimate line item from the proposal (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_items/{line_item_id})"""
     def get(self, bid_board_project_id: _Id, proposal_id: _Id, line_item_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a line item by Id (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_items/{line_item_id})"""
-    def list(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, bid_board_project_id: _Id, proposal_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all line items of a proposal (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_items)"""
     def update(self, bid_board_project_id: _Id, proposal_id: _Id, line_item_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update an estimate line item of the proposal (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/proposals/{proposal_id}/line_items/{line_item_id})"""
@@ -1240,7 +1240,7 @@ class CompanyEstimatingBidBoardProjectsTasks(FacadeNode):
         """Delete project task (DELETE /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/tasks/{task_id})"""
     def get(self, bid_board_project_id: _Id, task_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get project task by id (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/tasks/{task_id})"""
-    def list(self, bid_board_project_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, bid_board_project_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get project tasks (GET /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/tasks)"""
     def update(self, bid_board_project_id: _Id, task_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update project task (PATCH /rest/v2.0/companies/{company_id}/estimating/bid_board_projects/{bid_board_project_id}/tasks/{task_id})"""
@@ -1256,7 +1256,7 @@ class CompanyEstimatingCatalogs(FacadeNode):
         """Create Catalog (POST /rest/v2.0/companies/{company_id}/estimating/catalogs)"""
     def delete(self, catalog_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Catalog (DELETE /rest/v2.0/companies/{company_id}/estimating/catalogs/{catalog_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Catalogs (GET /rest/v2.0/companies/{company_id}/estimating/catalogs)"""
     def update(self, catalog_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Catalog (PATCH /rest/v2.0/companies/{company_id}/estimating/catalogs/{catalog_id})"""
@@ -1270,7 +1270,7 @@ class CompanyEstimatingCatalogsItems(FacadeNode):
         """Delete Cost Item (DELETE /rest/v2.0/companies/{company_id}/estimating/catalogs/items/{item_id})"""
     def get(self, item_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Cost Item (GET /rest/v2.0/companies/{company_id}/estimating/catalogs/items/{item_id})"""
-    def list(self, catalog_id: _Id, /, *, cost_item_unit: Optional[Sequence[Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., type: Optional[Sequence[Any]] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, catalog_id: _Id, /, *, cost_item_unit: Optional[Sequence[Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., type: Optional[Sequence[Any]] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Cost Items (GET /rest/v2.0/companies/{company_id}/estimating/catalogs/{catalog_id}/items)"""
     def replace(self, item_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Cost Item (PUT /rest/v2.0/companies/{company_id}/estimating/catalogs/items/{item_id})"""
@@ -1540,7 +1540,7 @@ class CompanyInspectionTemplatesItems(FacadeNode):
         """Delete Company Inspection Template Item (DELETE /rest/v1.0/companies/{company_id}/inspection_templates/{inspection_template_id}/items/{id})"""
     def get(self, inspection_template_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Company Inspection Template Item (GET /rest/v1.0/companies/{company_id}/inspection_templates/{inspection_template_id}/items/{id})"""
-    def list(self, inspection_template_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, inspection_template_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Inspection Template Items (GET /rest/v1.0/companies/{company_id}/inspection_templates/{inspection_template_id}/items)"""
     def update(self, inspection_template_id: _Id, id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Company Inspection Template Item (PATCH /rest/v1.0/companies/{company_id}/inspection_templates/{inspection_template_id}/items/{id})"""
@@ -1808,7 +1808,7 @@ class CompanyPaymentsEarlyPayPrograms(FacadeNode):
         """Deactivate Early Pay Program (PATCH /rest/v1.0/companies/{company_id}/payments/early_pay_programs/{early_pay_program_id}/deactivate)"""
     def get(self, early_pay_program_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Early Pay Program (GET /rest/v1.0/companies/{company_id}/payments/early_pay_programs/{early_pay_program_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[str] = ..., per_page: Optional[str] = ..., prefetch: Optional[int] = ..., sort: Optional[Sequence[Any]] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[str] = ..., per_page: Optional[str] = ..., sort: Optional[Sequence[Any]] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Early Pay Programs (GET /rest/v1.0/companies/{company_id}/payments/early_pay_programs)"""
     def update(self, early_pay_program_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Early Pay Program (PATCH /rest/v1.0/companies/{company_id}/payments/early_pay_programs/{early_pay_program_id})"""
@@ -1942,7 +1942,7 @@ class CompanyProjectStatusSnapshots(FacadeNode):
     def budget_views(self) -> CompanyProjectStatusSnapshotsBudgetViews: ...
 
 class CompanyProjectStatusSnapshotsBudgetViews(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Budget View Options (GET /rest/v2.0/companies/{company_id}/project_status_snapshots/budget_views)"""
 
 class CompanyProjectTemplates(FacadeNode):
@@ -2052,7 +2052,7 @@ class CompanyRoles(FacadeNode):
         """POST Company Role (POST /rest/v2.0/companies/{company_id}/roles)"""
     def delete(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """DELETE Company Role (DELETE /rest/v2.0/companies/{company_id}/roles/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Roles (GET /rest/v2.0/companies/{company_id}/roles)"""
     def reorder(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Reorder Company Role (POST /rest/v2.0/companies/{company_id}/roles/reorder)"""
@@ -2518,7 +2518,7 @@ class CompanyWebhooksHooks(FacadeNode):
         """Delete Webhooks Hook (DELETE /rest/v1.0/webhooks/hooks/{id})"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a single webhook for company (GET /rest/v2.0/companies/{company_id}/webhooks/hooks/{id})"""
-    def list(self, *, include_trigger_count: Optional[bool] = ..., limit: Optional[int] = ..., namespace: Optional[str] = ..., page: Optional[int] = ..., payload_version: Optional[str] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, include_trigger_count: Optional[bool] = ..., namespace: Optional[str] = ..., page: Optional[int] = ..., payload_version: Optional[str] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Webhooks Hooks (GET /rest/v2.0/companies/{company_id}/webhooks/hooks)"""
     def list_flat(self, *, project_id: int, api_version: Optional[str] = ..., namespace: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Webhooks Hooks (GET /rest/v1.0/webhooks/hooks)"""
@@ -2526,7 +2526,7 @@ class CompanyWebhooksHooks(FacadeNode):
         """Update Company Webhooks Hook (PATCH /rest/v2.0/companies/{company_id}/webhooks/hooks/{id})"""
 
 class CompanyWebhooksHooksDeliveries(FacadeNode):
-    def list(self, hook_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ..., **params: Any) -> PageIterator[Any]:
+    def list(self, hook_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ..., **params: Any) -> Any:
         """List Company Webhooks Deliveries (GET /rest/v2.0/companies/{company_id}/webhooks/hooks/{hook_id}/deliveries)"""
     def list_flat(self, hook_id: _Id, /, *, project_id: int, filters: Optional[Mapping[str, Any]] = ..., page_size: Optional[int] = ..., page_start: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Webhooks Deliveries (GET /rest/v1.0/webhooks/hooks/{hook_id}/deliveries)"""
@@ -2542,13 +2542,13 @@ class CompanyWebhooksHooksTriggers(FacadeNode):
         """Bulk Delete Company Webhooks Triggers (DELETE /rest/v2.0/companies/{company_id}/webhooks/hooks/{hook_id}/triggers/bulk)"""
     def delete_flat(self, hook_id: _Id, id: _Id, /, *, project_id: int, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Webhooks Trigger (DELETE /rest/v1.0/webhooks/hooks/{hook_id}/triggers/{id})"""
-    def list(self, hook_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, hook_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Webhooks Triggers (GET /rest/v2.0/companies/{company_id}/webhooks/hooks/{hook_id}/triggers)"""
     def list_flat(self, hook_id: _Id, /, *, project_id: int, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Webhooks Triggers (GET /rest/v1.0/webhooks/hooks/{hook_id}/triggers)"""
 
 class CompanyWebhooksResources(FacadeNode):
-    def list(self, *, payload_version: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, payload_version: str, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Webhooks Resources (GET /rest/v2.0/companies/{company_id}/webhooks/resources)"""
 
 class CompanyWorkBreakdownStructure(FacadeNode):
@@ -2654,7 +2654,7 @@ class CompanyWorkflowsInstances(FacadeNode):
         """Create a Workflow Instance (Company) (POST /rest/v2.0/companies/{company_id}/workflows/instances)"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get a Workflow Instance (Company) (GET /rest/v2.0/companies/{company_id}/workflows/instances/{id})"""
-    def list(self, *, cursor: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, cursor: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Instances (Company) (GET /rest/v2.0/companies/{company_id}/workflows/instances)"""
     def responses(self, id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Respond to a Workflow Instance (Company) (POST /rest/v2.0/companies/{company_id}/workflows/instances/{id}/responses)"""
@@ -2668,7 +2668,7 @@ class CompanyWorkflowsInstancesHistory(FacadeNode):
         """Get Workflow Instance History (Company) (GET /rest/v2.0/companies/{company_id}/workflows/instances/{id}/history)"""
 
 class CompanyWorkflowsPossibleAssignees(FacadeNode):
-    def list(self, *, tool_type: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, tool_type: str, page: Optional[int] = ..., per_page: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Possible Assignees (Company) (GET /rest/v2.0/companies/{company_id}/workflows/possible_assignees)"""
 
 class CompanyWorkflowsPresets(FacadeNode):
@@ -2676,7 +2676,7 @@ class CompanyWorkflowsPresets(FacadeNode):
         """Update Assignees and Workflow Manager (Company) (PATCH /rest/v2.0/companies/{company_id}/workflows/presets/{id}/assignees)"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Workflow Preset (Company) (GET /rest/v2.0/companies/{company_id}/workflows/presets/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Presets (Company) (GET /rest/v2.0/companies/{company_id}/workflows/presets)"""
     def update(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Workflow Preset (Company) (PATCH /rest/v2.0/companies/{company_id}/workflows/presets/{id})"""
@@ -2684,7 +2684,7 @@ class CompanyWorkflowsPresets(FacadeNode):
 class CompanyWorkflowsTemplates(FacadeNode):
     @property
     def versions(self) -> CompanyWorkflowsTemplatesVersions: ...
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Templates (GET /rest/v2.0/companies/{company_id}/workflows/templates)"""
 
 class CompanyWorkflowsTemplatesVersions(FacadeNode):
@@ -2696,7 +2696,7 @@ class CompanyWorkflowsTools(FacadeNode):
         """List Tools Enabled for Workflows (GET /rest/v2.0/companies/{company_id}/workflows/tools)"""
 
 class CompanyWorkflowsWorkflowManagers(FacadeNode):
-    def list(self, *, tool_type: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, tool_type: str, page: Optional[int] = ..., per_page: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Managers (Company) (GET /rest/v2.0/companies/{company_id}/workflows/workflow_managers)"""
 
 class CompanyWorkforcePlanning(FacadeNode):
@@ -2732,11 +2732,11 @@ class CompanyWorkforcePlanningV2Companies(FacadeNode):
 class CompanyWorkforcePlanningV2CompaniesAssignments(FacadeNode):
     @property
     def current(self) -> CompanyWorkforcePlanningV2CompaniesAssignmentsCurrent: ...
-    def list(self, *, dayRange: str, start_day: str, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, dayRange: str, start_day: str, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., page: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Company Assignments (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/assignments)"""
 
 class CompanyWorkforcePlanningV2CompaniesAssignmentsCurrent(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Current Company Assignments (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/assignments/current)"""
 
 class CompanyWorkforcePlanningV2CompaniesCustomFields(FacadeNode):
@@ -2782,7 +2782,7 @@ class CompanyWorkforcePlanningV2CompaniesGroups(FacadeNode):
         """Get All Company Groups (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsAssignments(FacadeNode):
-    def list(self, group_id: _Id, /, *, dayRange: str, start_day: str, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, group_id: _Id, /, *, dayRange: str, start_day: str, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Group Assignments (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/assignments)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsGroups(FacadeNode):
@@ -2790,7 +2790,7 @@ class CompanyWorkforcePlanningV2CompaniesGroupsGroups(FacadeNode):
     def people(self) -> CompanyWorkforcePlanningV2CompaniesGroupsGroupsPeople: ...
 
 class CompanyWorkforcePlanningV2CompaniesGroupsGroupsPeople(FacadeNode):
-    def list(self, group_id: _Id, /, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., email: Optional[str] = ..., employee_number: Optional[str] = ..., first_name: Optional[str] = ..., last_name: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, group_id: _Id, /, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., email: Optional[str] = ..., employee_number: Optional[str] = ..., first_name: Optional[str] = ..., last_name: Optional[str] = ..., page: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all People belonging to a Group (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/groups/people)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsJobTitles(FacadeNode):
@@ -2798,7 +2798,7 @@ class CompanyWorkforcePlanningV2CompaniesGroupsJobTitles(FacadeNode):
         """Get all Job Titles belonging to a Group (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/job-titles)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsProjects(FacadeNode):
-    def list(self, group_id: _Id, /, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., limit: Optional[int] = ..., name: Optional[str] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., project_number: Optional[str] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, group_id: _Id, /, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., name: Optional[str] = ..., page: Optional[int] = ..., project_number: Optional[str] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get a Groups Projects (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/projects)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsReports(FacadeNode):
@@ -2816,7 +2816,7 @@ class CompanyWorkforcePlanningV2CompaniesGroupsReportsTagAction(FacadeNode):
         """Get Tags Requiring Action Report (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/reports/tag-action)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsResourceRequests(FacadeNode):
-    def list(self, group_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, group_id: _Id, /, *, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get All Resource Requests for Projects in a Single Group (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/groups/{group_id}/resource-requests)"""
 
 class CompanyWorkforcePlanningV2CompaniesGroupsTags(FacadeNode):
@@ -2866,7 +2866,7 @@ class CompanyWorkforcePlanningV2CompaniesPeople(FacadeNode):
         """Revoke a Person's Login (DELETE /rest/v1.0/workforce-planning/v2/companies/{company_id}/people/{person_id}/user)"""
     def get(self, person_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get a Single Person (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/people/{person_id})"""
-    def list(self, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., email: Optional[str] = ..., employee_number: Optional[str] = ..., first_name: Optional[str] = ..., last_name: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, created_after: Optional[str] = ..., created_at: Optional[str] = ..., created_before: Optional[str] = ..., custom_fields_integration_name: Optional[str] = ..., email: Optional[str] = ..., employee_number: Optional[str] = ..., first_name: Optional[str] = ..., last_name: Optional[str] = ..., page: Optional[int] = ..., updated_after: Optional[str] = ..., updated_at: Optional[str] = ..., updated_before: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all People belonging to a Company (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/people)"""
 
 class CompanyWorkforcePlanningV2CompaniesPeopleAssignments(FacadeNode):
@@ -2912,7 +2912,7 @@ class CompanyWorkforcePlanningV2CompaniesPermissionLevelOptions(FacadeNode):
 class CompanyWorkforcePlanningV2CompaniesProjects(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create a Project (POST /rest/v1.0/workforce-planning/v2/companies/{company_id}/projects)"""
-    def list(self, *, custom_fields_integration_name: Optional[str] = ..., limit: Optional[int] = ..., name: Optional[str] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., project_number: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, custom_fields_integration_name: Optional[str] = ..., name: Optional[str] = ..., page: Optional[int] = ..., project_number: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Company Projects (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/projects)"""
 
 class CompanyWorkforcePlanningV2CompaniesResourceRequests(FacadeNode):
@@ -2920,7 +2920,7 @@ class CompanyWorkforcePlanningV2CompaniesResourceRequests(FacadeNode):
         """Update a Single Resource Request (POST /rest/v1.0/workforce-planning/v2/companies/{company_id}/resource-requests/{request_id})"""
     def delete(self, request_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete a Resource Request (DELETE /rest/v1.0/workforce-planning/v2/companies/{company_id}/resource-requests/{request_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get All Resource Requests in a Company (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/resource-requests)"""
 
 class CompanyWorkforcePlanningV2CompaniesTags(FacadeNode):
@@ -3412,11 +3412,11 @@ class ProjectOps(FacadeNode):
     def workforce_planning(self) -> ProjectWorkforcePlanning: ...
 
 class ProjectAccessibleGroups(FacadeNode):
-    def get(self, context_type: _Id, context_type_id: _Id, /, *, layer_id: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def get(self, context_type: _Id, context_type_id: _Id, /, *, layer_id: Optional[str] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get accessible groups for authenticated user by context (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/accessible_groups/{context_type}/{context_type_id})"""
 
 class ProjectAccessibleLayers(FacadeNode):
-    def get(self, context_type: _Id, context_type_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def get(self, context_type: _Id, context_type_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get accessible layers for authenticated user by context (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/accessible_layers/{context_type}/{context_type_id})"""
 
 class ProjectAccidentLogs(FacadeNode):
@@ -3690,7 +3690,7 @@ class ProjectActionPlansPlans(FacadeNode):
         """Update Action Plan (PATCH /rest/v1.0/projects/{project_id}/action_plans/plans/{id})"""
 
 class ProjectActionPlansPlansChangeHistoryEvents(FacadeNode):
-    def list(self, plan_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, plan_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List of Change History Events for an Action Plan (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/action_plans/plans/{plan_id}/change_history_events)"""
 
 class ProjectActualProductionQuantities(FacadeNode):
@@ -3986,7 +3986,7 @@ class ProjectBudget(FacadeNode):
         """Show Budget meta data (GET /rest/v1.0/projects/{project_id}/budget)"""
 
 class ProjectBudgetChangeHistory(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List of Budget Change Histories (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_change_history)"""
 
 class ProjectBudgetChanges(FacadeNode):
@@ -4080,7 +4080,7 @@ class ProjectBudgetViewsDetailRows(FacadeNode):
         """List Budget View Detail Rows (GET /rest/v1.0/budget_views/{budget_view_id}/detail_rows)"""
 
 class ProjectBudgetViewsProjectStatusSnapshots(FacadeNode):
-    def list(self, budget_view_id: _Id, /, *, comparison_budget_column_ids: Optional[Sequence[Any]] = ..., filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, budget_view_id: _Id, /, *, comparison_budget_column_ids: Optional[Sequence[Any]] = ..., filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project Status Snapshots (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_views/{budget_view_id}/project_status_snapshots)"""
 
 class ProjectBudgetViewsSummaryRows(FacadeNode):
@@ -4112,7 +4112,7 @@ class ProjectCalendarEvents(FacadeNode):
 class ProjectCalendars(FacadeNode):
     def get(self, calendar_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Calendar by ID (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/calendars/{calendar_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Calendars (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/calendars)"""
 
 class ProjectCallLogs(FacadeNode):
@@ -4154,7 +4154,7 @@ class ProjectChangeEvents(FacadeNode):
         """Delete Change Event (DELETE /rest/v1.1/change_events/{id})"""
     def get(self, id: _Id, /, *, include_deleted_change_event_line_items: Optional[bool] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Change Event (GET /rest/v1.1/change_events/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., include_rfqs: Optional[bool] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., include_rfqs: Optional[bool] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Change Events (GET /rest/v1.1/change_events)"""
     def restore(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Restore Change Event (PUT /rest/v1.1/change_events/{id}/restore)"""
@@ -4600,7 +4600,7 @@ class ProjectCommitmentChangeOrdersLineItems(FacadeNode):
         """Delete Commitment Change Order Line Item (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_change_orders/{commitment_change_order_id}/line_items/{id})"""
     def get(self, commitment_change_order_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Commitment Change Order Line Item (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_change_orders/{commitment_change_order_id}/line_items/{id})"""
-    def list(self, commitment_change_order_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, commitment_change_order_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Commitment Change Order Line Items (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_change_orders/{commitment_change_order_id}/line_items)"""
     def update(self, commitment_change_order_id: _Id, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Commitment Change Order Line Item (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_change_orders/{commitment_change_order_id}/line_items/{id})"""
@@ -4624,7 +4624,7 @@ class ProjectCommitmentContracts(FacadeNode):
         """Delete Commitment Contract (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id})"""
     def get(self, commitment_contract_id: _Id, /, *, view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Commitment Contract (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Commitment Contracts (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts)"""
     def update(self, commitment_contract_id: _Id, /, *, view: Optional[str] = ..., body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Commitment Contract (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id})"""
@@ -4636,7 +4636,7 @@ class ProjectCommitmentContractsLineItems(FacadeNode):
         """Delete Commitment Contract Line Item (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id}/line_items/{id})"""
     def get(self, commitment_contract_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Commitment Contract Line Item (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id}/line_items/{id})"""
-    def list(self, commitment_contract_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, commitment_contract_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Commitment Contract Line Items (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id}/line_items)"""
     def update(self, commitment_contract_id: _Id, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Commitment Contract Line Item (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{commitment_contract_id}/line_items/{id})"""
@@ -4692,13 +4692,13 @@ class ProjectComplianceInvoicesDocuments(FacadeNode):
         """Delete requisition compliance document (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/compliance/invoices/{invoice_id}/documents/{document_id})"""
     def get(self, invoice_id: _Id, document_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get requisition compliance document (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/compliance/invoices/{invoice_id}/documents/{document_id})"""
-    def list(self, invoice_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, invoice_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List requisition compliance documents (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/compliance/invoices/{invoice_id}/documents)"""
     def update(self, invoice_id: _Id, document_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update requisition compliance document (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/compliance/invoices/{invoice_id}/documents/{document_id})"""
 
 class ProjectComplianceInvoicesDocumentsAttachments(FacadeNode):
-    def list(self, invoice_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, invoice_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List requisition compliance attachments (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/compliance/invoices/{invoice_id}/documents/attachments)"""
 
 class ProjectConfigurableFieldSets(FacadeNode):
@@ -4722,7 +4722,7 @@ class ProjectContexts(FacadeNode):
         """Update context (PUT /rest/v1.0/companies/{company_id}/projects/{project_id}/contexts/{context_id})"""
 
 class ProjectContextsLayers(FacadeNode):
-    def list(self, context_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, context_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get layers for context (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/contexts/{context_id}/layers)"""
 
 class ProjectContractPayments(FacadeNode):
@@ -4800,7 +4800,7 @@ class ProjectCoordinationIssues(FacadeNode):
         """Show a coordination issue (REST v2.0) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/{id})"""
     def get_flat(self, id: _Id, /, *, view: Optional[str] = ..., viewpoint_format: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Coordination Issue (GET /rest/v1.0/coordination_issues/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., included: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., save_sticky_filters: Optional[bool] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., included: Optional[str] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., save_sticky_filters: Optional[bool] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List coordination issues for a project (REST v2.0) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues)"""
     def list_flat(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., save_sticky_filters: Optional[bool] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., viewpoint_format: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List Coordination Issues (GET /rest/v1.0/coordination_issues)"""
@@ -4918,7 +4918,7 @@ class ProjectCoordinationIssuesViewpoints(FacadeNode):
         """Remove viewpoint association from issue (REST v2.0; MM soft-delete when applicable) (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/{coordination_issue_id}/viewpoints/{viewpoint_id})"""
     def get(self, coordination_issue_id: _Id, viewpoint_id: _Id, /, *, included: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get one coordination issue viewpoint (Model Manager or legacy BimViewpoint, REST v2.0) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/{coordination_issue_id}/viewpoints/{viewpoint_id})"""
-    def list(self, coordination_issue_id: _Id, /, *, included: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., primary: Optional[bool] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, coordination_issue_id: _Id, /, *, included: Optional[str] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., primary: Optional[bool] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List coordination issue viewpoints (legacy + Model Manager, REST v2.0) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/{coordination_issue_id}/viewpoints)"""
     def update(self, coordination_issue_id: _Id, viewpoint_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update viewpoint mapping and/or Model Manager viewpoint content (REST v2.0) (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/{coordination_issue_id}/viewpoints/{viewpoint_id})"""
@@ -4928,7 +4928,7 @@ class ProjectCoordinationIssuesWorkflowIssues(FacadeNode):
         """Delete Coordination Issue Workflow Issue (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/workflow_issues/{id})"""
     def get(self, id: _Id, /, *, included: Optional[str] = ..., view: Optional[str] = ..., viewpoint_format: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Coordination Issue Workflow Issue (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/workflow_issues/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., included: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., viewpoint_format: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., included: Optional[str] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., viewpoint_format: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Coordination Issues Workflow Issues (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/workflow_issues)"""
     def update(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Coordination Issue Workflow Issue (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/coordination_issues/workflow_issues/{id})"""
@@ -5224,7 +5224,7 @@ class ProjectDistributionGroups(FacadeNode):
 class ProjectDistributionGroupsWithAncestors(FacadeNode):
     def get(self, distribution_group_id: _Id, /, *, domain_id: Optional[int] = ..., min_ual: Optional[int] = ..., ual: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Project Distribution Group (GET /rest/v1.0/projects/{project_id}/distribution_groups_with_ancestors/{distribution_group_id})"""
-    def list(self, *, domain_id: Optional[int] = ..., filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., min_ual: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., ual: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, domain_id: Optional[int] = ..., filters: Optional[Mapping[str, Any]] = ..., min_ual: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., ual: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project Distribution Groups (GET /rest/v1.0/projects/{project_id}/distribution_groups_with_ancestors)"""
 
 class ProjectDocumentCustomTags(FacadeNode):
@@ -5242,7 +5242,7 @@ class ProjectDocumentMarkupDownloadablePdfs(FacadeNode):
 class ProjectDocuments(FacadeNode):
     @property
     def revisions(self) -> ProjectDocumentsRevisions: ...
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Project Folder and File index (GET /rest/v2.0/projects/{project_id}/documents)"""
 
 class ProjectDocumentsRevisions(FacadeNode):
@@ -5258,15 +5258,15 @@ class ProjectDomains(FacadeNode):
     def layers(self) -> ProjectDomainsLayers: ...
 
 class ProjectDomainsContexts(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Contexts (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/domains/contexts)"""
 
 class ProjectDomainsGroups(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Groups (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/domains/groups)"""
 
 class ProjectDomainsLayers(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Layers (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/domains/layers)"""
 
 class ProjectDrawingAreas(FacadeNode):
@@ -5384,7 +5384,7 @@ class ProjectEquipmentRegister(FacadeNode):
         """Disassociate equipment with project (Project) (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/associate)"""
     def get(self, equipment_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment by ID (Project) (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id})"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment by project (Project) (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/equipment_register)"""
     def project_log(self, equipment_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Set current project (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id}/project_log)"""
@@ -5422,13 +5422,13 @@ class ProjectEquipmentRegisterCurrentProject(FacadeNode):
 class ProjectEquipmentRegisterEquipmentUnmanaged(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create unmanaged equipment (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/equipment_unmanaged)"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get unmanaged equipment (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/equipment_unmanaged)"""
     def update(self, equipment_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update unmanaged equipment (Project) (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/equipment_unmanaged/{equipment_id})"""
 
 class ProjectEquipmentRegisterIds(FacadeNode):
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment ids by project (Project) (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/equipment_register/ids)"""
 
 class ProjectEquipmentRegisterMaintenance(FacadeNode):
@@ -5442,7 +5442,7 @@ class ProjectEquipmentRegisterMaintenanceRecords(FacadeNode):
         """Delete a maintenance record by ID(Project) (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
     def get(self, equipment_id: _Id, maintenance_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get equipment maintenance record by its ID (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
-    def list(self, equipment_id: _Id, /, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, equipment_id: _Id, /, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., search: Optional[str] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment maintenance records (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id}/maintenance/records)"""
     def update(self, equipment_id: _Id, maintenance_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a maintenance record (Project) (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/{equipment_id}/maintenance/records/{maintenance_id})"""
@@ -5454,31 +5454,31 @@ class ProjectEquipmentRegisterStatus(FacadeNode):
         """Update status of equipment (Project) (PATCH /rest/v2.1/companies/{company_id}/projects/{project_id}/equipment_register/status/{equipment_id})"""
 
 class ProjectEquipmentRegisterStatuses(FacadeNode):
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment Statuses (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register/statuses)"""
 
 class ProjectEquipmentRegisterCategories(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create equipment category (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_categories)"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment categories (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_categories)"""
 
 class ProjectEquipmentRegisterMakes(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create equipment make (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_makes)"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment makes (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_makes)"""
 
 class ProjectEquipmentRegisterModels(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create equipment model (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_models)"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment models (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_models)"""
 
 class ProjectEquipmentRegisterTypes(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create equipment type (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_types)"""
-    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, per_page: int, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get all equipment types (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/equipment_register_types)"""
 
 class ProjectEquipmentTimecardEntries(FacadeNode):
@@ -5488,7 +5488,7 @@ class ProjectEquipmentTimecardEntries(FacadeNode):
         """Delete equipment timecard entry (Project) (DELETE /rest/v1.0/companies/{company_id}/projects/{project_id}/equipment_timecard_entries/{id})"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show equipment timecard entry (Project) (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/equipment_timecard_entries/{id})"""
-    def list(self, *, end_date: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., start_date: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, end_date: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., start_date: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List equipment timecard entries (Project) (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/equipment_timecard_entries)"""
     def update(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update equipment timecard entry (Project) (PATCH /rest/v1.0/companies/{company_id}/projects/{project_id}/equipment_timecard_entries/{id})"""
@@ -5514,7 +5514,7 @@ class ProjectEstimatingNotes(FacadeNode):
         """Delete a note from the project (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/notes/{note_id})"""
     def get(self, note_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a note by Id in the project (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/notes/{note_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all notes in the project (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/notes)"""
     def update(self, note_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a note of the project (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/notes/{note_id})"""
@@ -5530,7 +5530,7 @@ class ProjectEstimatingProposals(FacadeNode):
         """Delete a proposal from the project (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id})"""
     def get(self, proposal_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a project proposal by Id (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all project proposals (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals)"""
     def update(self, proposal_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a proposal of the project (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id})"""
@@ -5542,7 +5542,7 @@ class ProjectEstimatingProposalsLineItemGroups(FacadeNode):
         """Delete a line item group from the proposal (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
     def get(self, proposal_id: _Id, line_item_group_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a line item group by Id (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
-    def list(self, proposal_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, proposal_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all line item groups of a proposal (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_item_groups)"""
     def update(self, proposal_id: _Id, line_item_group_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a line item group of the proposal (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_item_groups/{line_item_group_id})"""
@@ -5554,7 +5554,7 @@ class ProjectEstimatingProposalsLineItems(FacadeNode):
         """Delete an estimate line item from the proposal (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_items/{line_item_id})"""
     def get(self, proposal_id: _Id, line_item_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a line item by Id (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_items/{line_item_id})"""
-    def list(self, proposal_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, proposal_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve all line items of a proposal (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_items)"""
     def update(self, proposal_id: _Id, line_item_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update an estimate line item of the proposal (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/proposals/{proposal_id}/line_items/{line_item_id})"""
@@ -5568,7 +5568,7 @@ class ProjectEstimatingTasks(FacadeNode):
         """Delete project task (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/tasks/{task_id})"""
     def get(self, task_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get project task by id (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/tasks/{task_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get project tasks (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/tasks)"""
     def update(self, task_id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update project task (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/estimating/tasks/{task_id})"""
@@ -6150,11 +6150,11 @@ class ProjectInspectionsActiveReinspection(FacadeNode):
         """Get Active Reinspection (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/{inspection_id}/active_reinspection)"""
 
 class ProjectInspectionsClosedByContacts(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Closed By Contact Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/closed_by_contacts)"""
 
 class ProjectInspectionsInspectors(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Inspector Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/inspectors)"""
 
 class ProjectInspectionsItemAttachments(FacadeNode):
@@ -6166,19 +6166,19 @@ class ProjectInspectionsItemReferences(FacadeNode):
         """List Inspection Item References (GET /rest/v1.0/projects/{project_id}/inspections/{inspection_id}/item_references)"""
 
 class ProjectInspectionsListTemplates(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Template Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/list_templates)"""
 
 class ProjectInspectionsLocations(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Location Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/locations)"""
 
 class ProjectInspectionsPointsOfContact(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Point of Contact Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/points_of_contact)"""
 
 class ProjectInspectionsResponsibleContractors(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Responsible Contractor Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/responsible_contractors)"""
 
 class ProjectInspectionsSchedules(FacadeNode):
@@ -6190,27 +6190,27 @@ class ProjectInspectionsSchedules(FacadeNode):
     def types(self) -> ProjectInspectionsSchedulesTypes: ...
 
 class ProjectInspectionsSchedulesAssignees(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist Schedule Assignee Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/schedules/assignees)"""
 
 class ProjectInspectionsSchedulesInspectionTemplates(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist Schedule Inspection Template Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/schedules/inspection_templates)"""
 
 class ProjectInspectionsSchedulesTypes(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist Schedule Inspection Type Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/schedules/types)"""
 
 class ProjectInspectionsSpecSections(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Specification Section Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/spec_sections)"""
 
 class ProjectInspectionsTrades(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Trade Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/trades)"""
 
 class ProjectInspectionsTypes(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Checklist List Type Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspections/types)"""
 
 class ProjectInstructionTypes(FacadeNode):
@@ -6272,7 +6272,7 @@ class ProjectLayers(FacadeNode):
         """Update layer order rank (POST /rest/v1.0/companies/{company_id}/projects/{project_id}/layers/{layer_id}/reposition)"""
 
 class ProjectLayersGroups(FacadeNode):
-    def list(self, layer_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, layer_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get groups for layer (GET /rest/v1.0/companies/{company_id}/projects/{project_id}/layers/{layer_id}/groups)"""
 
 class ProjectLienWaivers(FacadeNode):
@@ -6292,7 +6292,7 @@ class ProjectLinks(FacadeNode):
         """Delete link (DELETE /rest/v1.0/links/{id})"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show link (GET /rest/v1.0/links/{id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List project links (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/links)"""
     def list_flat(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List links (GET /rest/v1.0/links)"""
@@ -6802,7 +6802,7 @@ class ProjectPrimeChangeOrdersLineItems(FacadeNode):
         """Delete Prime Change Order Line Item (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_change_orders/{prime_change_order_id}/line_items/{id})"""
     def get(self, prime_change_order_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Prime Change Order Line Item (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_change_orders/{prime_change_order_id}/line_items/{id})"""
-    def list(self, prime_change_order_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, prime_change_order_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Prime Change Order Line Items (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_change_orders/{prime_change_order_id}/line_items)"""
     def update(self, prime_change_order_id: _Id, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Prime Contract Line Item (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_change_orders/{prime_change_order_id}/line_items/{id})"""
@@ -6844,7 +6844,7 @@ class ProjectPrimeContracts(FacadeNode):
         """Delete Prime Contract (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_contracts/{prime_contract_id})"""
     def get(self, prime_contract_id: _Id, /, *, view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Prime Contract (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_contracts/{prime_contract_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Prime Contracts (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_contracts)"""
     def list_flat(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List all Prime Contracts (GET /rest/v1.0/prime_contracts)"""
@@ -6864,7 +6864,7 @@ class ProjectPrimeContractsLineItems(FacadeNode):
         """Show Prime Contract Line Item (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_contracts/{prime_contract_id}/line_items/{id})"""
     def get_flat(self, prime_contract_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Prime Contract line item (GET /rest/v1.0/prime_contracts/{prime_contract_id}/line_items/{id})"""
-    def list(self, prime_contract_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, prime_contract_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Prime Contract Line Items (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/prime_contracts/{prime_contract_id}/line_items)"""
     def list_flat(self, prime_contract_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List Prime Contract line items (GET /rest/v1.0/prime_contracts/{prime_contract_id}/line_items)"""
@@ -6988,7 +6988,7 @@ class ProjectProjectStatusSnapshots(FacadeNode):
     def budget_views(self) -> ProjectProjectStatusSnapshotsBudgetViews: ...
 
 class ProjectProjectStatusSnapshotsBudgetViews(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Project Budget View Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/project_status_snapshots/budget_views)"""
 
 class ProjectProjectTimecardEntries(FacadeNode):
@@ -7106,13 +7106,13 @@ class ProjectPunchList(FacadeNode):
     def vendors(self) -> ProjectPunchListVendors: ...
 
 class ProjectPunchListAssigneeCompanies(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Assignee Company Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/assignee_companies)"""
 
 class ProjectPunchListAssignees(FacadeNode):
     def get(self, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List of Punch List Assignee Filter Options (GET /rest/v1.0/projects/{project_id}/punch_list/assignees)"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Assignee Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/assignees)"""
 
 class ProjectPunchListAvailableFinalApprovers(FacadeNode):
@@ -7120,15 +7120,15 @@ class ProjectPunchListAvailableFinalApprovers(FacadeNode):
         """Punch List Available Final Approvers (GET /rest/v1.0/projects/{project_id}/punch_list/available_final_approvers)"""
 
 class ProjectPunchListBallInCourt(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Ball In Court Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/ball_in_court)"""
 
 class ProjectPunchListClosedByContacts(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Closed By Contact Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/closed_by_contacts)"""
 
 class ProjectPunchListCreators(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Creator Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/creators)"""
 
 class ProjectPunchListDefaultDistribution(FacadeNode):
@@ -7136,23 +7136,23 @@ class ProjectPunchListDefaultDistribution(FacadeNode):
         """List Punch Item Default Distribution List (GET /rest/v1.0/punch_list/default_distribution)"""
 
 class ProjectPunchListFinalApprovers(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Final Approver Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/final_approvers)"""
 
 class ProjectPunchListLocations(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Location Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/locations)"""
 
 class ProjectPunchListPunchItemManagers(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Manager Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/punch_item_managers)"""
 
 class ProjectPunchListTrades(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Trade Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/trades)"""
 
 class ProjectPunchListTypes(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., query: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Punch Item Type Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/punch_list/types)"""
 
 class ProjectPunchListVendors(FacadeNode):
@@ -7204,7 +7204,7 @@ class ProjectPurchaseOrderContractsComplianceDocuments(FacadeNode):
         """Delete a compliance document. (DELETE /rest/v1.0/projects/{project_id}/purchase_order_contracts/{contract_id}/compliance_documents/{id})"""
     def get(self, contract_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show a compliance document. (GET /rest/v1.0/projects/{project_id}/purchase_order_contracts/{contract_id}/compliance_documents/{id})"""
-    def list(self, contract_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, contract_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show compliance documents for a contract. (GET /rest/v1.0/projects/{project_id}/purchase_order_contracts/{contract_id}/compliance_documents)"""
     def update(self, contract_id: _Id, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a compliance document. (PATCH /rest/v1.0/projects/{project_id}/purchase_order_contracts/{contract_id}/compliance_documents/{id})"""
@@ -7886,19 +7886,19 @@ class ProjectSchedules(FacadeNode):
         """Get Schedule by ID (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id})"""
     def import_(self, schedule_id: _Id, /, *, locale: Optional[str] = ..., body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Initiate schedule import (PUT /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/import)"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Schedules (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules)"""
 
 class ProjectSchedulesActivities(FacadeNode):
     def get(self, schedule_id: _Id, activity_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Activity by ID (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/activities/{activity_id})"""
-    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Activities (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/activities)"""
 
 class ProjectSchedulesActivityLinks(FacadeNode):
     def get(self, schedule_id: _Id, activity_link_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Activity Link by ID (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/activity_links/{activity_link_id})"""
-    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Activity Links (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/activity_links)"""
 
 class ProjectSchedulesImports(FacadeNode):
@@ -7918,7 +7918,7 @@ class ProjectSchedulesTimelineEvents(FacadeNode):
         """Delete Timeline Event (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/timeline_events/{timeline_event_id})"""
     def get(self, schedule_id: _Id, timeline_event_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Timeline Event by ID (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/timeline_events/{timeline_event_id})"""
-    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, schedule_id: _Id, /, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Timeline Events (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/timeline_events)"""
     def update(self, schedule_id: _Id, timeline_event_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Timeline Event (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/schedules/{schedule_id}/timeline_events/{timeline_event_id})"""
@@ -7928,7 +7928,7 @@ class ProjectSpecificationAreas(FacadeNode):
         """Create Specification Area (POST /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_areas)"""
     def delete(self, specification_area_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Specification Area (DELETE /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_areas/{specification_area_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Specification Areas for a Project (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_areas)"""
     def replace(self, specification_area_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Specification Area (PUT /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_areas/{specification_area_id})"""
@@ -7944,11 +7944,11 @@ class ProjectSpecificationConfiguration(FacadeNode):
         """Update Specification Configurations (PATCH /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_configuration)"""
 
 class ProjectSpecificationConfigurationDistributionGroups(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List distribution groups for Specifications (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_configuration/distribution_groups)"""
 
 class ProjectSpecificationConfigurationPotentialDistributionMembers(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List potential distribution members for Specifications (GET /rest/v2.1/companies/{company_id}/projects/{project_id}/specification_configuration/potential_distribution_members)"""
 
 class ProjectSpecificationSectionDivisions(FacadeNode):
@@ -8054,7 +8054,7 @@ class ProjectSubmittals(FacadeNode):
         """Show Submittal (GET /rest/v1.1/projects/{project_id}/submittals/{id})"""
     def get_pdf(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show Submittal in PDF format (GET /rest/v1.1/projects/{project_id}/submittals/{id}.pdf)"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., show_attachments: Optional[bool] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., show_attachments: Optional[bool] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Return a list of all Submittals. (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/submittals)"""
     def list_in_project(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
         """List Submittals on a project (GET /rest/v1.1/projects/{project_id}/submittals)"""
@@ -8144,11 +8144,11 @@ class ProjectSubmittalsFilterOptionsApproverId(FacadeNode):
         """List Filter Options for Approvers (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/approver_id)"""
 
 class ProjectSubmittalsFilterOptionsAttachments(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Attachments (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/attachments)"""
 
 class ProjectSubmittalsFilterOptionsBallInCourtCompanyId(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Ball in Court Company (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/ball_in_court_company_id)"""
 
 class ProjectSubmittalsFilterOptionsBallInCourtId(FacadeNode):
@@ -8156,11 +8156,11 @@ class ProjectSubmittalsFilterOptionsBallInCourtId(FacadeNode):
         """List Filter Options for Ball in Court (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/ball_in_court_id)"""
 
 class ProjectSubmittalsFilterOptionsBufferTime(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Buffer Time (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/buffer_time)"""
 
 class ProjectSubmittalsFilterOptionsCostCodeId(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Cost Code (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/cost_code_id)"""
 
 class ProjectSubmittalsFilterOptionsCreatedById(FacadeNode):
@@ -8168,7 +8168,7 @@ class ProjectSubmittalsFilterOptionsCreatedById(FacadeNode):
         """List Filter Options for Created By (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/created_by_id)"""
 
 class ProjectSubmittalsFilterOptionsCreatedVia(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Created Via (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/created_via)"""
 
 class ProjectSubmittalsFilterOptionsCurrentRevision(FacadeNode):
@@ -8176,7 +8176,7 @@ class ProjectSubmittalsFilterOptionsCurrentRevision(FacadeNode):
         """List Filter Options for Current Revision (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/current_revision)"""
 
 class ProjectSubmittalsFilterOptionsDesignTeamReviewTime(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Design Team Review Time (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/design_team_review_time)"""
 
 class ProjectSubmittalsFilterOptionsDivision(FacadeNode):
@@ -8184,19 +8184,19 @@ class ProjectSubmittalsFilterOptionsDivision(FacadeNode):
         """List Filter Options for Specification Division (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/division)"""
 
 class ProjectSubmittalsFilterOptionsForRecordOnly(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for For Record Only (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/for_record_only)"""
 
 class ProjectSubmittalsFilterOptionsInternalReviewTime(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Internal Review Time (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/internal_review_time)"""
 
 class ProjectSubmittalsFilterOptionsIsRejected(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Is Rejected (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/is_rejected)"""
 
 class ProjectSubmittalsFilterOptionsLeadTime(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Lead Time (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/lead_time)"""
 
 class ProjectSubmittalsFilterOptionsLocationId(FacadeNode):
@@ -8204,11 +8204,11 @@ class ProjectSubmittalsFilterOptionsLocationId(FacadeNode):
         """List Filter Options for Location (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/location_id)"""
 
 class ProjectSubmittalsFilterOptionsNumber(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List of Number Filter Options (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/number)"""
 
 class ProjectSubmittalsFilterOptionsPrepareTime(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Prepare Time (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/prepare_time)"""
 
 class ProjectSubmittalsFilterOptionsPrivate(FacadeNode):
@@ -8228,11 +8228,11 @@ class ProjectSubmittalsFilterOptionsResponsibleContractorId(FacadeNode):
         """List Filter Options for Responsible Contractor (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/responsible_contractor_id)"""
 
 class ProjectSubmittalsFilterOptionsRevision(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Submittal Revision (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/revision)"""
 
 class ProjectSubmittalsFilterOptionsSpecificationAreaId(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Specification Area (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/specification_area_id)"""
 
 class ProjectSubmittalsFilterOptionsSpecificationSectionId(FacadeNode):
@@ -8256,11 +8256,11 @@ class ProjectSubmittalsFilterOptionsSubmittalPackageId(FacadeNode):
         """List Filter Options for Submittal Package (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/submittal_package_id)"""
 
 class ProjectSubmittalsFilterOptionsSubmittalWorkflowTemplateId(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Submittal Workflow Template (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/submittal_workflow_template_id)"""
 
 class ProjectSubmittalsFilterOptionsTaskId(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Submittal Scheduled Task (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/task_id)"""
 
 class ProjectSubmittalsFilterOptionsType(FacadeNode):
@@ -8268,7 +8268,7 @@ class ProjectSubmittalsFilterOptionsType(FacadeNode):
         """List Filter Options for Type (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/type)"""
 
 class ProjectSubmittalsFilterOptionsUnpackaged(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Filter Options for Submittal Unpackaged (GET /rest/v1.0/projects/{project_id}/submittals/filter_options/unpackaged)"""
 
 class ProjectSubmittalsNextAvailableNumber(FacadeNode):
@@ -8290,7 +8290,7 @@ class ProjectSubmittalsWorkflowData(FacadeNode):
         """Get Workflow Data (GET /rest/v1.1/projects/{project_id}/submittals/{id}/workflow_data)"""
 
 class ProjectTaskCodes(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., serializer_view: Optional[str] = ..., type: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., serializer_view: Optional[str] = ..., type: Optional[str] = ..., view: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project WBS Task codes (GET /rest/v1.0/projects/{project_id}/task_codes)"""
 
 class ProjectTaskItemCategories(FacadeNode):
@@ -8330,7 +8330,7 @@ class ProjectTaskItemsAssignees(FacadeNode):
         """List Task Items Assignee options (GET /rest/v1.0/task_items/assignees)"""
 
 class ProjectTaskItemsAssigneesCurrent(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Assignees for Accessible Tasks (GET /rest/v1.0/task_items/assignees/current)"""
 
 class ProjectTaskItemsProjectDistributionMembers(FacadeNode):
@@ -8344,7 +8344,7 @@ class ProjectTaskItemsProjectDistributionMembersDefault(FacadeNode):
         """List Default Task Items Project Distribution Members (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/task_items_project_distribution_members/default)"""
 
 class ProjectTaskItemsProjectDistributionMembersOptions(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Task Items Distribution Member Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/task_items_project_distribution_members/options)"""
 
 class ProjectTasks(FacadeNode):
@@ -8706,7 +8706,7 @@ class ProjectViewerDocumentsStamps(FacadeNode):
         """Save Stamp (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/viewer_documents/stamps)"""
     def delete(self, stamp_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Stamp (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/viewer_documents/stamps/{stamp_id})"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., search_text: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., search_text: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Stamps (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/viewer_documents/stamps)"""
     def replace(self, stamp_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Stamp (PUT /rest/v2.0/companies/{company_id}/projects/{project_id}/viewer_documents/stamps/{stamp_id})"""
@@ -8750,7 +8750,7 @@ class ProjectWbsAttributeItems(FacadeNode):
         """Create Wbs Attribute Item (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attribute_items)"""
     def delete(self, wbs_attribute_item_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Wbs Attribute Item (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attribute_items/{wbs_attribute_item_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Attribute Items (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attribute_items)"""
     def update(self, wbs_attribute_item_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Wbs Attribute Item (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attribute_items/{wbs_attribute_item_id})"""
@@ -8760,7 +8760,7 @@ class ProjectWbsAttributes(FacadeNode):
         """Create Wbs Attributes (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attributes)"""
     def delete(self, wbs_attribute_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Delete Wbs Attributes (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attributes/{wbs_attribute_id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., sort: Optional[str] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Attributes (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attributes)"""
     def update(self, wbs_attribute_id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Wbs Attributes (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/attributes/{wbs_attribute_id})"""
@@ -8774,21 +8774,21 @@ class ProjectWbsCodes(FacadeNode):
     def ids(self) -> ProjectWbsCodesIds: ...
     def delete_attribute_items(self, *, filters: Optional[Mapping[str, Any]] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Unassign the Attribute Items from the Wbs Codes (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes/attribute_items)"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., group: Optional[str] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., group: Optional[str] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Codes (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes)"""
     def update_attribute_items(self, *, filters: Optional[Mapping[str, Any]] = ..., body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Assign the Attribute Items to the Wbs Codes (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes/attribute_items)"""
 
 class ProjectWbsCodesFilterOptions(FacadeNode):
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Codes Filter Options (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes/filter_options)"""
 
 class ProjectWbsCodesFilters(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Codes Filters (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes/filters)"""
 
 class ProjectWbsCodesIds(FacadeNode):
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Wbs Code IDs (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/wbs/codes/ids)"""
 
 class ProjectWeatherLogs(FacadeNode):
@@ -8826,13 +8826,13 @@ class ProjectWebhooksHooks(FacadeNode):
         """Delete Project Webhooks Hook (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{id})"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Retrieve a single webhook for project (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{id})"""
-    def list(self, *, include_trigger_count: Optional[bool] = ..., limit: Optional[int] = ..., namespace: Optional[str] = ..., page: Optional[int] = ..., payload_version: Optional[str] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, include_trigger_count: Optional[bool] = ..., namespace: Optional[str] = ..., page: Optional[int] = ..., payload_version: Optional[str] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project Webhooks Hooks (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks)"""
     def update(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Project Webhooks Hook (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{id})"""
 
 class ProjectWebhooksHooksDeliveries(FacadeNode):
-    def list(self, hook_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ..., **params: Any) -> PageIterator[Any]:
+    def list(self, hook_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ..., **params: Any) -> Any:
         """List Project Webhooks Deliveries (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{hook_id}/deliveries)"""
 
 class ProjectWebhooksHooksTriggers(FacadeNode):
@@ -8844,13 +8844,13 @@ class ProjectWebhooksHooksTriggers(FacadeNode):
         """Delete Project Webhooks Trigger (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{hook_id}/triggers/{id})"""
     def delete_bulk(self, hook_id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Bulk Delete Project Webhooks Triggers (DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{hook_id}/triggers/bulk)"""
-    def list(self, hook_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, hook_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project Webhooks Triggers (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/hooks/{hook_id}/triggers)"""
 
 class ProjectWebhooksResources(FacadeNode):
     @property
     def api_versions(self) -> ProjectWebhooksResourcesApiVersions: ...
-    def list(self, *, payload_version: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, payload_version: str, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Project Webhooks Resources (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/webhooks/resources)"""
     def list_flat(self, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Webhooks Resources (GET /rest/v1.0/webhooks/resources)"""
@@ -8976,7 +8976,7 @@ class ProjectWorkOrderContractsComplianceDocuments(FacadeNode):
         """Delete a compliance document. (DELETE /rest/v1.0/projects/{project_id}/work_order_contracts/{contract_id}/compliance_documents/{id})"""
     def get(self, contract_id: _Id, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show a compliance document. (GET /rest/v1.0/projects/{project_id}/work_order_contracts/{contract_id}/compliance_documents/{id})"""
-    def list(self, contract_id: _Id, /, *, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, contract_id: _Id, /, *, page: Optional[int] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Show compliance documents for a contract. (GET /rest/v1.0/projects/{project_id}/work_order_contracts/{contract_id}/compliance_documents)"""
     def update(self, contract_id: _Id, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update a compliance document. (PATCH /rest/v1.0/projects/{project_id}/work_order_contracts/{contract_id}/compliance_documents/{id})"""
@@ -9032,7 +9032,7 @@ class ProjectWorkflowsInstances(FacadeNode):
         """Create a Workflow Instance (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/instances)"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get a Workflow Instance (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/instances/{id})"""
-    def list(self, *, cursor: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, cursor: Optional[str] = ..., filters: Optional[Mapping[str, Any]] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Instances (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/instances)"""
     def responses(self, id: _Id, /, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Respond to a Workflow Instance (Project) (POST /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/instances/{id}/responses)"""
@@ -9046,7 +9046,7 @@ class ProjectWorkflowsInstancesHistory(FacadeNode):
         """Get Workflow Instance History (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/instances/{id}/history)"""
 
 class ProjectWorkflowsPossibleAssignees(FacadeNode):
-    def list(self, *, tool_type: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, tool_type: str, page: Optional[int] = ..., per_page: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Possible Assignees (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/possible_assignees)"""
 
 class ProjectWorkflowsPresets(FacadeNode):
@@ -9054,13 +9054,13 @@ class ProjectWorkflowsPresets(FacadeNode):
         """Update Assignees and Workflow Manager (Project) (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/presets/{id}/assignees)"""
     def get(self, id: _Id, /, *, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get Workflow Preset (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/presets/{id})"""
-    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., limit: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, filters: Optional[Mapping[str, Any]] = ..., per_page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Presets (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/presets)"""
     def update(self, id: _Id, /, *, body: Any = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Update Workflow Preset (Project) (PATCH /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/presets/{id})"""
 
 class ProjectWorkflowsWorkflowManagers(FacadeNode):
-    def list(self, *, tool_type: str, limit: Optional[int] = ..., page: Optional[int] = ..., per_page: Optional[int] = ..., prefetch: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, tool_type: str, page: Optional[int] = ..., per_page: Optional[int] = ..., tool_subtype: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """List Workflow Managers (Project) (GET /rest/v2.0/companies/{company_id}/projects/{project_id}/workflows/workflow_managers)"""
 
 class ProjectWorkforcePlanning(FacadeNode):
@@ -9130,7 +9130,7 @@ class ProjectWorkforcePlanningV2CompaniesProjectsReportsAssignmentHistory(Facade
 class ProjectWorkforcePlanningV2CompaniesProjectsResourceRequests(FacadeNode):
     def create(self, *, body: Any, version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Create a Resource Request on a Project (POST /rest/v1.0/workforce-planning/v2/companies/{company_id}/projects/{project_id}/resource-requests)"""
-    def list(self, *, limit: Optional[int] = ..., page: Optional[int] = ..., prefetch: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> PageIterator[Any]:
+    def list(self, *, page: Optional[int] = ..., version: Optional[str] = ..., strict: bool = ...) -> Any:
         """Get All Resource Requests for a Single Project (GET /rest/v1.0/workforce-planning/v2/companies/{company_id}/projects/{project_id}/resource-requests)"""
 
 class ProjectWorkforcePlanningV2CompaniesProjectsRoles(FacadeNode):
