@@ -92,7 +92,7 @@ SCOPES = ("client", "company", "project")
 CURATED: Mapping[str, frozenset[str]] = {
     "client": frozenset(
         {"call", "close", "companies", "company", "from_env", "me", "operations", "ops"}
-        | {"project", "session"}
+        | {"paginate", "project", "session"}
     ),
     "company": frozenset(
         {"call", "changes", "company_id", "ops", "project", "project_changes", "projects"}
