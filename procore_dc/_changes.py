@@ -23,6 +23,7 @@ from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 import attrs
 
+from procore_dc._ids import path_id
 from procore_dc._redact import get_logger
 from procore_dc.exceptions import ConfigurationError, NotFoundError, PermissionDeniedError
 from procore_dc.models import format_datetime, parse_datetime
@@ -345,8 +346,6 @@ def _fill(
             raise ConfigurationError(
                 f"{operation.key} needs {name}; pass it in path_params={{{name!r}: ...}}"
             )
-        from procore_dc.resources._base import path_id
-
         path_params[name] = path_id(value, name)
     for name in ("company_id", "project_id"):
         if name in operation.query_params and ids.get(name) is not None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import operator
 from typing import Any, Optional
+from urllib.parse import quote
 
 from procore_dc.exceptions import ConfigurationError
 
-__all__ = ["TEXT_ID_FIELDS", "coerce_id", "coerce_optional_id"]
+__all__ = ["TEXT_ID_FIELDS", "coerce_id", "coerce_optional_id", "path_id"]
 
 #: ``*_id`` fields that are the caller's own text, not Procore ids (an ERP's key, say).
 TEXT_ID_FIELDS = frozenset({"origin_id"})
@@ -70,3 +71,13 @@ def coerce_optional_id(value: Any, name: str = "id", what: str = "id") -> Option
 def _is_bool_like(value: Any) -> bool:
     # numpy.bool_ is not a bool subclass; it has no __index__ in numpy 2, but did in 1.x.
     return type(value).__name__ in ("bool_", "bool") and type(value).__module__ == "numpy"
+
+
+def path_id(value: Any, name: str = "id") -> str:
+    """Check an id for a path and quote it: a positive integer, never text that could escape.
+
+    Takes what :func:`coerce_id` takes (``numpy.int64``, digit strings...).
+
+    :raises ConfigurationError: when the id is not a positive integer
+    """
+    return quote(str(coerce_id(value, name)), safe="")

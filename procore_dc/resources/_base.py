@@ -11,10 +11,10 @@ import datetime as _dt
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
-from urllib.parse import quote
 
 from procore_dc._changes import Changes, read_changes
 from procore_dc._ids import TEXT_ID_FIELDS, coerce_id, coerce_optional_id
+from procore_dc._ids import path_id as path_id  # re-exported: the resources take it from here
 from procore_dc.exceptions import ConfigurationError, ResponseFormatError
 from procore_dc.models import SyncResult, format_datetime, structure
 from procore_dc.pagination import CursorPageIterator
@@ -251,16 +251,6 @@ def _batches(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Map
             batch = []
     if batch:
         yield batch
-
-
-def path_id(value: Any, name: str = "id") -> str:
-    """Check an id for a path and quote it: a positive integer, never text that could escape.
-
-    Takes what :func:`~procore_dc._ids.coerce_id` takes (``numpy.int64``, digit strings...).
-
-    :raises ConfigurationError: when the id is not a positive integer
-    """
-    return quote(str(coerce_id(value, name)), safe="")
 
 
 def wire_value(value: Any) -> Any:
