@@ -90,10 +90,22 @@ def modules(root: Path = PACKAGE_ROOT) -> dict[str, Path]:
     return found
 
 
+_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`(~?)([^`<]*?)(?:\s*<([^>]+)>)?`")
+
+
+def _literal(match: re.Match[str]) -> str:
+    # A cross-reference from a private module may not resolve on this page: show it as code.
+    tilde, text, target = match.groups()
+    name = (target or text).strip()
+    return f"``{name.rsplit('.', 1)[-1] if tilde else text.strip() or name}``"
+
+
 def job_of(path: Path) -> str:
-    """The first line of a module's docstring: the module's one job, in its own words."""
+    """The first paragraph of a module's docstring: the module's one job, in its own words."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-    return " ".join(doc.strip().split("\n\n")[0].split()) if doc else "(no docstring)"
+    if not doc:
+        return "(no docstring)"
+    return _ROLE.sub(_literal, " ".join(doc.strip().split("\n\n")[0].split()))
 
 
 def module_jobs_rst(page: Path = PAGE, root: Path = PACKAGE_ROOT) -> list[str]:
