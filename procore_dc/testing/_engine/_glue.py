@@ -88,7 +88,9 @@ class GenericEngine:
                 raise HTTPError(404, {"errors": "Not Found", "message": "Not Found"})
         body = _body(ctx)
         for name in op.required_query:
-            if name not in request.args and not (isinstance(body, dict) and name in body):
+            # Rails reads a list from ``name[]=a&name[]=b``: that is the parameter too.
+            given = name in request.args or f"{name}[]" in request.args
+            if not given and not (isinstance(body, dict) and name in body):
                 raise HTTPError.message(400, f"Missing required parameter: {name}")
         project_id = _project_of(op, path_args, request.args, body)
         company_id = _company_of(op, path_args, request.args)
