@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 from dlt.common.json import json
 
 __all__ = ["ARROW_TYPES", "arrow_table"]

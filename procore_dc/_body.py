@@ -72,15 +72,15 @@ class DeadlineTimeout(Timeout):
         self.deadline = deadline
 
     def clone(self) -> DeadlineTimeout:
-        return DeadlineTimeout(self._connect, self._read, deadline=self.deadline)  # type: ignore[arg-type]
+        return DeadlineTimeout(self._connect, self._read, deadline=self.deadline)  # type: ignore[arg-type, attr-defined, unused-ignore]
 
     @property
     def connect_timeout(self) -> Any:
-        return min(float(self._connect), _remaining(self.deadline))  # type: ignore[arg-type]
+        return min(float(self._connect), _remaining(self.deadline))  # type: ignore[arg-type, attr-defined, unused-ignore]
 
     @property
     def read_timeout(self) -> Any:
-        return min(float(self._read), _remaining(self.deadline))  # type: ignore[arg-type]
+        return min(float(self._read), _remaining(self.deadline))  # type: ignore[arg-type, attr-defined, unused-ignore]
 
 
 def deadline_timeout(timeout: Union[float, tuple[float, float]], deadline: float) -> Any:
@@ -150,7 +150,8 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
         return
     while True:
         try:
-            chunk = raw.read1(_CHUNK, decode_content=True)
+            # urllib3 1.26 (Python 3.9) has no read1 in its stubs; guarded by hasattr above.
+            chunk = raw.read1(_CHUNK, decode_content=True)  # type: ignore[attr-defined, unused-ignore]
         except ProtocolError as exc:
             raise ChunkedEncodingError(exc) from exc
         except DecodeError as exc:

@@ -119,7 +119,7 @@ def prepare_plain(
     prepared.prepare_headers(_merged_headers(http.headers, headers))
     cookies = RequestsCookieJar()
     if http.cookies:
-        cookies.update(http.cookies)
+        cookies.update(http.cookies)  # type: ignore[no-untyped-call, unused-ignore]
         prepared.prepare_cookies(cookies)
     else:
         prepared._cookies = cookies  # type: ignore[attr-defined]

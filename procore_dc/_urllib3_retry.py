@@ -155,7 +155,9 @@ class _ProcoreRetry(Retry):
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         # Only our statuses, and only for methods safe to re-send; never 413 and friends.
-        return self._is_method_retryable(method) and status_code in self.status_forcelist
+        # urllib3 1.26 (Python 3.9) has no _is_method_retryable in its stubs, only at run time.
+        retryable = self._is_method_retryable(method)  # type: ignore[attr-defined, unused-ignore]
+        return bool(retryable) and status_code in self.status_forcelist
 
     def increment(
         self,

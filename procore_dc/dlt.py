@@ -44,7 +44,7 @@ import attrs
 
 try:
     import dlt
-    import pyarrow  # type: ignore[import-untyped]
+    import pyarrow
     from dlt.common.normalizers.utils import generate_dlt_ids
     from dlt.common.schema.typing import C_DLT_ID, C_DLT_LOAD_ID
     from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column

@@ -136,7 +136,8 @@ def call(client: redis.Redis, what: str, operation: Callable[[], T]) -> T:
 
 def server_time(client: redis.Redis) -> float:
     """Redis ``TIME`` in epoch seconds: leases on every host are measured on this clock."""
-    seconds, micros = client.time()
+    # redis-py types its commands as sync-or-async unions in some versions: hence the ignores.
+    seconds, micros = client.time()  # type: ignore[misc, unused-ignore]
     return float(seconds) + float(micros) / 1e6
 
 
@@ -148,8 +149,8 @@ def warn_if_volatile(client: redis.Redis) -> bool:
     """
     where = describe(client)
     try:
-        save = client.config_get("save").get("save", "")
-        aof = client.config_get("appendonly").get("appendonly", "no")
+        save = client.config_get("save").get("save", "")  # type: ignore[union-attr, unused-ignore]
+        aof = client.config_get("appendonly").get("appendonly", "no")  # type: ignore[union-attr, unused-ignore]
     except redis.ResponseError:
         log.debug("Redis at %s does not show its persistence settings", where)
         return False

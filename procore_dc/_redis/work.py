@@ -214,7 +214,7 @@ class WorkLeases:
         """The names of the units completed in this run."""
         key = f"{self._base}:done"
         names = call(self.redis, "read the done units", lambda: self.redis.smembers(key))
-        return {n.decode() if isinstance(n, bytes) else str(n) for n in names}
+        return {n.decode() if isinstance(n, bytes) else str(n) for n in names}  # type: ignore[union-attr, unused-ignore]
 
     def now(self) -> float:
         """Redis's clock, in epoch seconds: the one leases are measured on."""
