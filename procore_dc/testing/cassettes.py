@@ -72,8 +72,14 @@ REQUEST_SECRET_FIELDS = frozenset(
         "password",
     }
 )
-#: Response JSON keys (and form fields) whose values never reach a cassette.
-RESPONSE_SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "client_secret"})
+#: Response JSON keys (and form fields) whose values never reach a cassette. The ``x-amz-*``,
+#: ``x-goog-*`` and ``policy`` fields are a presigned storage POST (an upload's ``fields``): a
+#: bearer capability to write into the bucket until it expires.
+RESPONSE_SECRET_FIELDS = frozenset(
+    {"access_token", "refresh_token", "id_token", "client_secret", "policy"}
+    | {"x-amz-signature", "x-amz-credential", "x-amz-security-token"}
+    | {"x-goog-signature", "x-goog-credential"}
+)
 #: Query parameters that sign presigned storage URLs: a URL carrying them is a bearer
 #: capability, wherever it appears (a request's URI, a URL inside a JSON answer).
 URL_SECRET_FIELDS = frozenset(

@@ -96,3 +96,28 @@ def test_the_repository_itself_is_clean(capsys: pytest.CaptureFixture[str]) -> N
         pytest.skip("not a git checkout")  # the scan lists files with git
     assert scanner.main(["secret_scan.py", str(ROOT)]) == 0
     assert "secret scan: clean" in capsys.readouterr().out
+
+
+def test_a_presigned_upload_answer_is_scrubbed_before_it_is_written() -> None:
+    """An upload's presigned POST fields are a capability to write to the bucket."""
+    from procore_dc.testing.cassettes import RESPONSE_SECRET_FIELDS, _scrub_json
+
+    answer = {
+        "uuid": "01M8MX869TXHRYJPR8EFNKTZFM",
+        "fields": {
+            "key": "uploads/01M8/plan.pdf",
+            "policy": "eyJleHBpcmF0aW9uIjo=",  # short: a real one is a long base64 document
+            "x-amz-credential": "AKIAEXAMPLE/20261130/us-east-1/s3/aws4_request",
+            "x-amz-signature": HEX,
+        },
+    }
+    found: set[str] = set()
+    scrubbed = _scrub_json(answer, RESPONSE_SECRET_FIELDS, found)
+    assert scrubbed["uuid"] == answer["uuid"]
+    assert scrubbed["fields"] == {
+        "key": "uploads/01M8/plan.pdf",
+        "policy": "<POLICY>",
+        "x-amz-credential": "<X_AMZ_CREDENTIAL>",
+        "x-amz-signature": "<X_AMZ_SIGNATURE>",
+    }
+    assert HEX in found
