@@ -24,6 +24,8 @@ from procore_dc.operation_permissions import operation_requirements, permission_
 from procore_dc.testing import FakeProcore
 from procore_dc.testing._dispatch import _maps
 
+pytestmark = pytest.mark.catalogue_sweep
+
 COMPANY = 8
 PROJECT = 100001
 CATALOGUE = load_catalog()["operations"]

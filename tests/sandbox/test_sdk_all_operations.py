@@ -36,6 +36,8 @@ from tests.sandbox.test_generic_operations import (
     build_call,
 )
 
+pytestmark = pytest.mark.catalogue_sweep
+
 #: Ids the scope fills in: leaving one out of a call is not an error.
 SCOPE_IDS = ("company_id", "project_id")
 
