@@ -19,10 +19,29 @@ spec before sending, ids filled from the scope, the answer typed by the spec.
 
 from __future__ import annotations
 
-from procore_dc.operations._engine import call_operation
-from procore_dc.operations._models import Record, mangle, model_for
-from procore_dc.operations._spec import BodyField, Operation, Parameter
-from procore_dc.operations._table import Match, OperationTable, load_operations
+import importlib
+from typing import TYPE_CHECKING
+
+# The names load on first use, as procore_dc's own do: the scopes' facade bases import
+# procore_dc.operations._facades with the client, and that must not pull in the engine.
+_LAZY = {
+    "BodyField": "procore_dc.operations._spec",
+    "Match": "procore_dc.operations._table",
+    "Operation": "procore_dc.operations._spec",
+    "OperationTable": "procore_dc.operations._table",
+    "Parameter": "procore_dc.operations._spec",
+    "Record": "procore_dc.operations._models",
+    "call_operation": "procore_dc.operations._engine",
+    "load_operations": "procore_dc.operations._table",
+    "mangle": "procore_dc.operations._models",
+    "model_for": "procore_dc.operations._models",
+}
+
+if TYPE_CHECKING:
+    from procore_dc.operations._engine import call_operation
+    from procore_dc.operations._models import Record, mangle, model_for
+    from procore_dc.operations._spec import BodyField, Operation, Parameter
+    from procore_dc.operations._table import Match, OperationTable, load_operations
 
 __all__ = [
     "BodyField",
@@ -36,3 +55,16 @@ __all__ = [
     "mangle",
     "model_for",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'procore_dc.operations' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

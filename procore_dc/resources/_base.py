@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol, T
 import attrs
 
 from procore_dc._changes import Changes, read_changes
-from procore_dc._encode import _filter_value as _filter_value
-from procore_dc._encode import _wire_fields as _wire_fields
+from procore_dc._encode import _wire_fields
 from procore_dc._encode import body as body
 from procore_dc._encode import encode_attribute_sort as encode_attribute_sort
 from procore_dc._encode import encode_filters as encode_filters
@@ -115,10 +114,6 @@ def requires(tool: str, level: PermissionLevel, scope: Optional[Scope] = None) -
 #: Body fields that sit beside the wrapper (``{"company_id": 8, "project": {...}}``).
 _BESIDE_WRAPPER = ("company_id", "project_id", "attachments")
 _NO_IDS: Mapping[str, str] = MappingProxyType({})
-
-
-def _decoded(response: Response) -> Any:
-    return response_json(response)
 
 
 def _operation(key: str) -> Operation:
@@ -308,7 +303,7 @@ class ResourceClient:
     ) -> T:
         """Send operation ``key`` and structure its answer as ``model``."""
         response = self._send(key, ids=ids, params=params, json=json)
-        return structure(_decoded(response), model, url=response.url)
+        return structure(response_json(response), model, url=response.url)
 
     def _write(
         self,
@@ -365,7 +360,7 @@ class ResourceClient:
         for batch in _batches(items, batch_size):
             updates = [_wire_fields(item, "sync item") for item in batch]
             response = self._send(key, json={"updates": updates})
-            payload = _decoded(response)
+            payload = response_json(response)
             if not isinstance(payload, Mapping):
                 raise ResponseFormatError(
                     "a sync response must be a JSON object with entities and errors",

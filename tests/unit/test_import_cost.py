@@ -29,3 +29,13 @@ def test_a_first_call_loads_requests_but_not_oauthlib() -> None:
     loaded = loaded_after("from procore_dc import ServiceAccountAuth, Session")
     assert {"requests", "procore_dc.session", "procore_dc.auth"} <= loaded
     assert loaded.isdisjoint({"oauthlib", "requests_oauthlib", "werkzeug"})
+
+
+def test_the_client_loads_the_facade_names_but_not_the_operation_engine() -> None:
+    """The scopes' facade bases come with the client; the engine and the spec check come with
+    the first call() or facade call."""
+    loaded = loaded_after("from procore_dc import ProcoreClient")
+    assert "procore_dc.operations._facades" in loaded
+    assert loaded.isdisjoint(
+        {"procore_dc.operations._engine", "procore_dc.operations._check", "procore_dc._catalog"}
+    )
