@@ -62,6 +62,31 @@ def encode_params(params: Any) -> Any:
     return urlencode(pairs, doseq=True)
 
 
+# Prepared URLs by (URL, parameters): encoding the parameters and parsing, re-quoting and
+# re-joining the URL cost about a tenth of a keep-alive call, and a sync asks for the same
+# pages again and again. prepare_url is a function of its two arguments, so a URL once
+# prepared is the same URL the next time.
+_URLS: dict[Any, Any] = {}
+_URLS_KEPT = 1024
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _url_key(url: Any, params: Any) -> Optional[tuple[Any, ...]]:
+    """A key for ``_URLS``, or None when the parameters cannot be one. The type of each name
+    and value is part of the key: ``1``, ``1.0`` and ``True`` are equal but encode apart."""
+    # Only URLs the SDK builds from a path and parameters: a whole URL given as it is (a
+    # presigned upload, a next page) may carry a signature, which no cache should keep.
+    if type(url) is not str or type(params) is not dict:
+        return None
+    key: list[Any] = [url]
+    for name, value in params.items():
+        kind = type(value)
+        if kind not in _SCALARS or type(name) not in _SCALARS:
+            return None
+        key += (type(name), name, kind, value)
+    return tuple(key)
+
+
 def _merged_headers(
     session_headers: Mapping[str, Any], headers: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -115,7 +140,16 @@ def prepare_plain(
     """
     prepared = requests.PreparedRequest()  # its hooks are already requests' default hooks
     prepared.prepare_method(method)
-    prepared.prepare_url(url, encode_params(params))
+    key = _url_key(url, params)
+    known = _URLS.get(key) if key is not None else None
+    if known is not None:
+        prepared.url = known
+    else:
+        prepared.prepare_url(url, encode_params(params))
+        if key is not None:
+            if len(_URLS) >= _URLS_KEPT:
+                _URLS.clear()
+            _URLS[key] = prepared.url
     prepared.prepare_headers(_merged_headers(http.headers, headers))
     cookies = RequestsCookieJar()
     if http.cookies:

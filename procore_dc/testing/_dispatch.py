@@ -7,11 +7,10 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
-from urllib.parse import parse_qs
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Request, Response
 
 from procore_dc._redact import get_logger
@@ -34,6 +33,7 @@ __all__ = ["Dispatcher"]
 # The logger FakeProcore has always reported its own failures under.
 _logger = get_logger("procore_dc.testing._sandbox")
 # /me and /companies answer user tokens without a Procore-Company-Id header (procore-api.md 2.2).
+_HEADER_KEYS = ("HTTP_", "CONTENT_")
 _HEADER_OPTIONAL = ("/rest/v1.0/me", "/rest/v1.0/companies")
 
 
@@ -74,10 +74,18 @@ class Dispatcher:
         record = RequestRecord(
             method=request.method,
             path=request.path,
-            query=parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True),
-            headers=Headers(request.headers),
+            # What parse_qs(..., keep_blank_values=True) gives, from the parse the handlers use.
+            query=request.args.to_dict(flat=False),
+            # A read-only view of a copy of the header entries: building a werkzeug Headers
+            # validates every value, which cost more than routing; the copy leaves the body
+            # stream out of the log.
+            headers=EnvironHeaders(
+                {k: v for k, v in environ.items() if k.startswith(_HEADER_KEYS)}
+            ),
             # Storage bodies are file bytes the upload store keeps once; the log does not copy them.
-            body=b"" if role == "storage" else request.get_data(),
+            body=b""
+            if role == "storage" or environ.get("CONTENT_LENGTH") == "0"
+            else request.get_data(),
             role=role,
             time=self._world.clock.now(),
             request_id=uuid.uuid4().hex,
@@ -107,7 +115,7 @@ class Dispatcher:
                 response.set_data(data[: max(1, len(data) // 2)] + b"\x00<!--")
                 response.mimetype = "application/json"
             record.status = response.status_code
-            record.response_headers = Headers(response.headers)
+            record.response_headers = response.headers  # the response is not changed after
             outcome.response = response
             return outcome
         finally:
@@ -153,9 +161,8 @@ class Dispatcher:
         return response
 
     def _answer_api(self, request: Request, record: RequestRecord) -> Response:
-        adapter = self._api_map.bind_to_environ(request.environ)
         try:
-            endpoint, args = adapter.match()
+            endpoint, args = _match(self._api_map, request)
         except HTTPException as exc:
             # Hand-written routes win; every other catalogue operation is the engine's.
             generic = self._generic.route(request)
@@ -239,6 +246,26 @@ def _bucket(token: TokenRecord, header_company: Optional[int], args: Mapping[str
         return (token.holder, company)
     return token.holder
 
+
+_ADAPTERS: dict[tuple[Any, ...], MapAdapter] = {}
+
+
+def _match(routes: Map, request: Request) -> tuple[Any, Mapping[str, Any]]:
+    """``routes.bind_to_environ(request.environ).match()``, binding once per host: werkzeug's
+    binding re-reads the host and script name from the environ each time, which cost as much
+    as matching."""
+    environ = request.environ
+    key = (id(routes), *(environ.get(name) for name in _BINDING_PARTS))
+    adapter = _ADAPTERS.get(key)
+    if adapter is None:
+        if len(_ADAPTERS) >= 256:
+            _ADAPTERS.clear()
+        adapter = _ADAPTERS[key] = routes.bind_to_environ(environ)
+    return adapter.match(request.path, request.method, query_args=environ.get("QUERY_STRING", ""))
+
+
+# What ``bind_to_environ`` reads, besides the path, method and query that ``match`` is given.
+_BINDING_PARTS = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme", "SCRIPT_NAME")
 
 _MAPS: Optional[tuple[Map, Map]] = None
 

@@ -10,6 +10,8 @@ also lets the fault injector reset a connection or cut a body short.
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import http.client
 import io
 import selectors
 import socket
@@ -18,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import unquote
@@ -54,6 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120
     server: _Server
+    raw_requestline: bytes  # set by http.server's handle_one_request before parse_request
 
     def setup(self) -> None:
         super().setup()
@@ -64,6 +68,39 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.track(self.connection, add=False)
+
+    def parse_request(self) -> bool:
+        """http.server's ``parse_request`` for the one request line clients send, with a
+        cheaper header reader; any other request line goes through http.server's own.
+
+        http.server reads headers through the ``email`` package's feed parser, which cost
+        about a sixth of the sandbox's time per request. The headers are the same
+        ``HTTPMessage`` either way.
+        """
+        words = self.raw_requestline.split()
+        if len(words) != 3 or words[2] != b"HTTP/1.1":
+            return super().parse_request()
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.command, self.path = words[0].decode("iso-8859-1"), words[1].decode("iso-8859-1")
+        self.request_version, self.close_connection = "HTTP/1.1", False
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")  # as http.server does
+        try:
+            self.headers = _read_headers(self.rfile)
+        except ValueError as exc:
+            self.close_connection = True
+            self.send_error(HTTPStatus.BAD_REQUEST, str(exc))
+            return False
+        except http.client.HTTPException as exc:  # LineTooLong, or too many headers
+            self.close_connection = True
+            self.send_error(
+                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Header too large", str(exc)
+            )
+            return False
+        if self.headers.get("Connection", "").lower() == "close":
+            self.close_connection = True
+        expect = self.headers.get("Expect", "")
+        return expect.lower() != "100-continue" or self.handle_expect_100()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr access log; the sandbox keeps its own request log."""
@@ -177,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"
         )
         lines.append(f"Content-Length: {length}")
-        lines.append(f"Date: {self.date_time_string()}")
+        lines.append(f"Date: {_http_date()}")
         lines.append(f"Server: {self.server_version}")
         if truncate or response.headers.get("Connection", "").lower() == "close":
             self.close_connection = True
@@ -188,13 +225,49 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
 
 
-def _reason(status: int) -> str:
-    from http import HTTPStatus
+# http.client's limits for a header block.
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
 
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+
+def _read_headers(rfile: Any) -> http.client.HTTPMessage:
+    """Read a request's header block with http.client's limits (a line of 64 KiB, 100
+    headers). A folded line (obs-fold) or a line without a name and colon is a bad request,
+    which RFC 9112 section 5.2 allows a server to answer with 400."""
+    headers = http.client.HTTPMessage()
+    for _ in range(_MAX_HEADERS + 1):
+        line = rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            return headers
+        text = line.decode("iso-8859-1")
+        name, colon, value = text.partition(":")
+        if not colon or not name or name != name.strip():
+            raise ValueError(f"Bad header line {text.rstrip()!r}")
+        headers[name] = value.strip()
+    raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+def _reason(status: int) -> str:
+    return _REASONS.get(status, "Unknown")
+
+
+_DATE: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The ``Date`` header, formatted once a second rather than once a response."""
+    global _DATE
+    now = int(time.time())
+    second, text = _DATE
+    if second != now:
+        text = email.utils.formatdate(now, usegmt=True)
+        _DATE = (now, text)
+    return text
 
 
 class _Server(ThreadingHTTPServer):

@@ -126,3 +126,44 @@ def test_an_empty_jar_adds_no_cookie_header_and_a_fresh_jar_per_request() -> Non
 def test_an_invalid_header_is_refused_as_requests_refuses_it() -> None:
     with pytest.raises(requests.exceptions.InvalidHeader):
         prepare(requests.Session(), "GET", URL, headers={"X-Bad": "a\r\nInjected: 1"})
+
+
+@pytest.mark.parametrize("params", PARAMS)
+def test_a_url_prepared_again_is_the_url_requests_prepares(params: Any) -> None:
+    http = requests.Session()
+    expected = http.prepare_request(requests.Request("GET", URL, params=params)).url
+    # The first call fills the cache of prepared URLs where it can, the second reads it.
+    assert [prepare(http, "GET", URL, headers={}, params=params).url for _ in "12"] == [
+        expected,
+        expected,
+    ]
+
+
+def test_equal_values_of_other_types_are_prepared_apart() -> None:
+    http = requests.Session()
+    urls = [
+        prepare(http, "GET", URL, headers={}, params=params).url
+        for params in ({"a": 1}, {"a": True}, {"a": 1.0}, {1: "x"}, {True: "x"}, {"a": 1})
+    ]
+    assert [url.rsplit("?", 1)[1] for url in urls] == [
+        "a=1",
+        "a=True",
+        "a=1.0",
+        "1=x",
+        "True=x",
+        "a=1",
+    ]
+
+
+def test_the_cache_of_prepared_urls_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from procore_dc import _prepare
+
+    monkeypatch.setattr(_prepare, "_URLS", {})
+    monkeypatch.setattr(_prepare, "_URLS_KEPT", 3)
+    http = requests.Session()
+    urls = [prepare(http, "GET", URL, headers={}, params={"page": n}).url for n in range(10)]
+    assert urls == [f"{URL}?page={n}" for n in range(10)]
+    assert 1 <= len(_prepare._URLS) <= 3
+    # A whole URL (a next page, a presigned upload) is never kept: it may carry a signature.
+    prepare(http, "GET", URL + "?X-Amz-Signature=s3cr3t", headers={})
+    assert not any("s3cr3t" in str(key) for key in _prepare._URLS)
