@@ -351,7 +351,8 @@ def test_seeded_files_download_deterministic_bytes(client: ProcoreClient, tmp_pa
     from procore_dc.models import FileVersion
 
     assert version.url is not None
-    forged = FileVersion(id=version.id, url=version.url[:-4] + "0000")
+    tail = "1111" if version.url.endswith("0000") else "0000"  # never the signature itself
+    forged = FileVersion(id=version.id, url=version.url[:-4] + tail)
     with pytest.raises(PermissionDeniedError):
         documents.download(forged, to=io.BytesIO())
 
