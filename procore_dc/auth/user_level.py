@@ -290,8 +290,9 @@ class UserLevelAuth(AuthStrategy):
         It starts from the token in the store and refreshes it when it expires, at the
         environment's token endpoint, sending the app's client id and secret. Each rotated
         token is saved to the store before the request that needed it is sent (Procore's
-        refresh tokens are single-use). Do not let another strategy refresh the same store
-        while it is in use. requests-oauthlib refuses ``http://`` URLs unless
+        refresh tokens are single-use), and the refresh runs under the store's lock: sessions
+        and strategies sharing the store refresh once between them, the others take the
+        token it saved. requests-oauthlib refuses ``http://`` URLs unless
         ``OAUTHLIB_INSECURE_TRANSPORT`` is set (for a loopback sandbox only).
 
         :raises OAuthError: when the store holds no token (``login_required``)
@@ -317,17 +318,30 @@ class UserLevelAuth(AuthStrategy):
             clock=self._now,
             token_url=self.environment.token_url,
             refresh_fields=refresh_fields,
-            save=self._save_refreshed,
+            renew_once=self._renew_for_session,
             redirect_uri=self.redirect_uri,
         )
 
-    def _save_refreshed(self, token: Token) -> None:
-        """Keep a token an :meth:`oauth2_session` refreshed, as this strategy's own."""
+    def _renew_for_session(
+        self, spent: Optional[str], renew: Callable[[Optional[str]], Token]
+    ) -> Token:
+        """Renew for an :meth:`oauth2_session` once, under this strategy's and the store's
+        locks: the stored token when another holder already rotated ``spent`` and it is
+        fresh, otherwise ``renew(the newest refresh token)``, saved before it is returned."""
         with self._lock, self.store.lock():
+            stored = self.store.load()
+            newest = spent
+            if stored is not None and stored.refresh_token != spent:
+                if self._fresh(stored, self._now()):
+                    self._token = stored
+                    return stored
+                newest = stored.refresh_token
+            token = renew(newest)
             self.store.save(token)
             self._token = token
             self._hold_until = None
         log.debug("token refreshed by an OAuth2Session; saved, expires at %s", token.expires_at)
+        return token
 
     # -- machinery -------------------------------------------------------------------------
 

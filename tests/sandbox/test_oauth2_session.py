@@ -4,6 +4,7 @@ end to end against FakeProcore: the rotated refresh token is saved before it is 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -149,3 +150,70 @@ def test_a_public_client_sends_no_secret_and_a_token_keeps_its_scope() -> None:
     assert "refresh_token" not in session.token
     assert session.token["scope"] == "read"
     assert 3500 < session.token["expires_in"] <= 3600
+
+
+def test_sessions_sharing_a_store_refresh_once_between_them(
+    sandbox: FakeProcore, tmp_path: Path
+) -> None:
+    auth = user_auth(sandbox, FileTokenStore(tmp_path / "token.json"))
+    sign_in(auth)
+    first = auth.store.load()
+    assert first is not None
+    # (requests-oauthlib times a token on the wall clock, so the sandbox's clock moves first.)
+    sandbox.clock.advance(6000)
+    sessions = [auth.oauth2_session() for _ in range(4)]  # all hold the same, expired token
+    sandbox.clear_requests()
+    start = threading.Barrier(len(sessions))
+    answers: list[Any] = [None] * len(sessions)
+
+    def call(n: int) -> None:
+        start.wait(timeout=5)
+        answers[n] = sessions[n].get(
+            f"{sandbox.api_url}/rest/v1.0/me", headers={"Procore-Company-Id": "8"}
+        )
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [a.status_code for a in answers] == [200] * len(sessions)
+    # One refresh with the signed-in refresh token; the other sessions took what it saved.
+    (post,) = token_posts(sandbox)
+    assert post["refresh_token"] == first.refresh_token
+    saved = auth.store.load()
+    assert saved is not None
+    assert saved.refresh_token != first.refresh_token
+    assert {s.token["refresh_token"] for s in sessions} == {saved.refresh_token}
+    used = {r.headers["Authorization"] for r in sandbox.requests if r.role == "api"}
+    assert used == {f"Bearer {saved.access_token}"}
+
+
+def test_a_session_whose_refresh_token_another_holder_spent_takes_the_stored_one(
+    sandbox: FakeProcore, tmp_path: Path
+) -> None:
+    auth = user_auth(sandbox, FileTokenStore(tmp_path / "token.json"))
+    sign_in(auth)
+    sandbox.clock.advance(6000)
+    session = auth.oauth2_session()  # holds the expired token
+    held = session.token["refresh_token"]
+    # The strategy refreshes first, through the same store: the session's refresh token is spent.
+    assert Session(auth, company_id=COMPANY_ID, pace=False).get_json("/rest/v1.0/me")
+    rotated = auth.store.load()
+    assert rotated is not None
+    assert rotated.refresh_token != held
+    sandbox.clear_requests()
+    me = session.get(f"{sandbox.api_url}/rest/v1.0/me", headers={"Procore-Company-Id": "8"})
+    assert me.status_code == 200, me.text
+    assert token_posts(sandbox) == []  # no refresh with the spent token (invalid_grant)
+    assert session.token["refresh_token"] == rotated.refresh_token
+    # Another session started before the strategy's refresh, once the stored token has expired
+    # too, refreshes with the newest refresh token, not the spent one it was started with.
+    sandbox.clock.advance(6000)
+    late = auth.oauth2_session()
+    late.token = {**late.token, "refresh_token": held}  # as if it had started with the first
+    sandbox.clear_requests()
+    again = late.get(f"{sandbox.api_url}/rest/v1.0/me", headers={"Procore-Company-Id": "8"})
+    assert again.status_code == 200, again.text
+    (post,) = token_posts(sandbox)
+    assert post["refresh_token"] == rotated.refresh_token
