@@ -117,3 +117,29 @@ def test_other_request_lines_go_through_http_server(sandbox: FakeProcore) -> Non
     # http.server answers these before it knows the version, so without a status line.
     assert b"Error code: 505" in _exchange(sandbox, _request(token, line="GET / HTTP/2.0"))
     assert b"Error code: 400" in _exchange(sandbox, _request(token, line="GET / HTTP/x"))
+
+
+def test_any_header_block_parses_or_is_refused_with_a_status() -> None:
+    # Seeded random blocks of header-ish bytes: the reader returns headers or raises what
+    # parse_request turns into a 400 or a 431, never anything else.
+    import http.client
+    import io
+    import random
+
+    from procore_dc.testing._server import _read_headers
+
+    rng = random.Random(19)
+    alphabet = b"ab:-\t \r\n\x00\xff:"
+    outcomes = set()
+    for _ in range(3000):
+        block = bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        try:
+            headers = _read_headers(io.BytesIO(block))
+        except ValueError:
+            outcomes.add("400")
+        except http.client.HTTPException:
+            outcomes.add("431")
+        else:
+            outcomes.add("ok")
+            assert all(":" not in name and name == name.strip() for name in headers)
+    assert outcomes == {"ok", "400"}  # (60 bytes hold too few lines for a 431)
