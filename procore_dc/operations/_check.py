@@ -94,7 +94,10 @@ def body_problems(op: Operation, body: Any, shape: Optional[Mapping[str, Any]]) 
         if body is None:
             return {"body": "required"} if node.get("required") else {}
         problems: dict[str, str] = {}
-        _check(body, {**node, "required": True}, "body", problems, 0)
+        # A PATCH changes what it names: Procore's spec gives many update bodies the create
+        # body's required fields, which a partial update leaves out. Only the body's own
+        # required keys (the wrapper, scope ids) stay required.
+        _check(body, {**node, "required": True}, "body", problems, 0, partial=op.method == "PATCH")
         return problems
     required = [f.name for f in op.body_fields if f.required]
     if body is None:
@@ -176,7 +179,13 @@ def _enum(node: Mapping[str, Any]) -> Optional[list[Any]]:
 
 
 def _check(
-    value: Any, node: Mapping[str, Any], where: str, out: dict[str, str], depth: int
+    value: Any,
+    node: Mapping[str, Any],
+    where: str,
+    out: dict[str, str],
+    depth: int,
+    *,
+    partial: bool = False,
 ) -> None:
     if value is None:
         allowed = _enum(node)
@@ -201,21 +210,34 @@ def _check(
             "enum": node.get("enum"),
         }
         for index, element in enumerate(value):
-            _check(element, {**item, "required": False}, f"{where}[{index}]", out, depth + 1)
+            _check(
+                element,
+                {**item, "required": False},
+                f"{where}[{index}]",
+                out,
+                depth + 1,
+                partial=partial,
+            )
     elif kind == "object":
         fields = node.get("fields") or _fields(node.get("ref"))
         if not fields:
-            _check_alternatives(value, node, where, out, depth)
+            _check_alternatives(value, node, where, out, depth, partial=partial)
             return
         for name, field in fields.items():
             if name in value:
-                _check(value[name], field, f"{where}.{name}", out, depth + 1)
-            elif field.get("required"):
+                _check(value[name], field, f"{where}.{name}", out, depth + 1, partial=partial)
+            elif field.get("required") and not (partial and where != "body"):
                 out[f"{where}.{name}"] = "required"
 
 
 def _check_alternatives(
-    value: Any, node: Mapping[str, Any], where: str, out: dict[str, str], depth: int
+    value: Any,
+    node: Mapping[str, Any],
+    where: str,
+    out: dict[str, str],
+    depth: int,
+    *,
+    partial: bool = False,
 ) -> None:
     """A value of a "one of" model fits when it fits one alternative; otherwise the problems
     of the alternative it comes closest to are reported."""
@@ -223,7 +245,7 @@ def _check_alternatives(
     closest: Optional[dict[str, str]] = None
     for alternative in model.get("one_of") or model.get("any_of") or ():
         found: dict[str, str] = {}
-        _check(value, {**alternative, "required": True}, where, found, depth + 1)
+        _check(value, {**alternative, "required": True}, where, found, depth + 1, partial=partial)
         if not found:
             return
         if closest is None or len(found) < len(closest):

@@ -89,6 +89,32 @@ def test_a_write_then_a_read_of_what_it_made(client: ProcoreClient, sandbox: Fak
         project.call("GET /rest/v1.0/punch_items/{id}", id=made.id)
 
 
+def test_a_patch_may_leave_out_what_the_create_body_requires(
+    client: ProcoreClient, sandbox: FakeProcore
+) -> None:
+    # The spec gives the punch item update the create body's required name; a partial update
+    # leaves it out, and both the check and the sandbox let it through.
+    project = client.company(COMPANY).project(PROJECT)
+    made = project.call("POST /rest/v1.0/punch_items", body={"punch_item": {"name": "Caulk"}})
+    patch = "PATCH /rest/v1.0/punch_items/{id}"
+    changed = project.call(patch, id=made.id, body={"punch_item": {"description": "north wall"}})
+    assert changed.name == "Caulk"
+    assert changed.to_dict()["description"] == "north wall"
+    assert sandbox.requests[-1].status == 200
+    # What a PATCH names is still checked, and the body's own keys are still required.
+    before = len(sandbox.requests)
+    with pytest.raises(RequestValidationError) as caught:
+        project.call(patch, id=made.id, body={"punch_item": {"status": "urgent"}})
+    assert "is not one of" in caught.value.problems["body.punch_item.status"]
+    with pytest.raises(RequestValidationError) as caught:
+        project.call(patch, id=made.id, body={})
+    assert caught.value.problems["body.punch_item"] == "required"
+    assert len(sandbox.requests) == before
+    # A create still needs it.
+    with pytest.raises(RequestValidationError, match=re.escape("body.punch_item.name")):
+        project.call("POST /rest/v1.0/punch_items", body={"punch_item": {"description": "x"}})
+
+
 def test_a_refused_call_sends_nothing_and_names_every_problem(
     client: ProcoreClient, sandbox: FakeProcore
 ) -> None:

@@ -89,16 +89,20 @@ def _omit_one(op: Mapping[str, Any], query: dict[str, Any], body: Any) -> Option
         if needed and isinstance(body, dict):
             return f"body.{needed[0]}", query, {k: v for k, v in body.items() if k != needed[0]}
         return None
-    return _omit_in(node.get("fields") or _fields(node.get("ref")), body, "body", query)
+    fields = node.get("fields") or _fields(node.get("ref"))
+    # A PATCH may leave out what lies under the body's own keys (a partial update).
+    return _omit_in(fields, body, "body", query, deep=op["method"] != "PATCH")
 
 
-def _omit_in(fields: Mapping[str, Any], body: Any, where: str, query: dict[str, Any]) -> Any:
+def _omit_in(
+    fields: Mapping[str, Any], body: Any, where: str, query: dict[str, Any], *, deep: bool = True
+) -> Any:
     if not isinstance(body, dict):
         return None
     for name, field in fields.items():
         if not field.get("required") or name in SCOPE_IDS or name not in body:
             continue
-        inner = _fields(field.get("ref")) if field.get("type") == "object" else {}
+        inner = _fields(field.get("ref")) if field.get("type") == "object" and deep else {}
         deeper = _omit_in(inner, body[name], f"{where}.{name}", query) if inner else None
         if deeper is not None:
             path, _, less = deeper

@@ -246,7 +246,11 @@ def _validate(op: Operation, body: Any) -> None:
     node = op.request
     problems: list[tuple[str, str]] = []
     if node is not None:
-        problems = Shapes(_models()).validate(body, {**node, "required": True})
+        # Procore's spec gives many update bodies the create body's required fields; a PATCH
+        # that leaves them out is a partial update, which Procore applies.
+        problems = Shapes(_models()).validate(
+            body, {**node, "required": True}, partial=op.method == "PATCH"
+        )
     elif op.body_required and isinstance(body, dict):
         problems = [(name, "can't be blank") for name in op.body_required if body.get(name) is None]
     if problems:

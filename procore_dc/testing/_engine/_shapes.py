@@ -99,14 +99,22 @@ class Shapes:
         return None
 
     # -- validation -----------------------------------------------------------------------
-    def validate(self, value: Any, node: Node, path: str = "") -> list[Problem]:
+    def validate(
+        self, value: Any, node: Node, path: str = "", *, partial: bool = False
+    ) -> list[Problem]:
         """Every problem of ``value`` against ``node``: missing required fields at any depth,
-        wrong types, values outside the enum. Field paths read ``rfi.question.body``."""
+        wrong types, values outside the enum. Field paths read ``rfi.question.body``.
+
+        ``partial`` (a PATCH): below the body's own keys (``path`` is ``""`` at the top), a
+        missing required field is no problem.
+        """
         problems: list[Problem] = []
-        self._check(value, node, path, problems, 0)
+        self._check(value, node, path, problems, 0, partial)
         return problems
 
-    def _check(self, value: Any, node: Node, path: str, out: list[Problem], depth: int) -> None:
+    def _check(
+        self, value: Any, node: Node, path: str, out: list[Problem], depth: int, partial: bool
+    ) -> None:
         if value is None:
             if not node.get("nullable") and node.get("required"):
                 out.append((path, "can't be blank"))
@@ -124,18 +132,18 @@ class Shapes:
         if kind == "array":
             inner = self.item(node)
             for index, element in enumerate(value):
-                self._check(element, inner, f"{path}[{index}]", out, depth + 1)
+                self._check(element, inner, f"{path}[{index}]", out, depth + 1, partial)
         elif kind == "object" and isinstance(value, dict):
             values = self.value(node)
             if values is not None:
                 for key, element in value.items():
-                    self._check(element, values, _join(path, key), out, depth + 1)
+                    self._check(element, values, _join(path, key), out, depth + 1, partial)
                 return
             fields = self.fields(node.get("ref")) if node.get("ref") else node.get("fields")
             for name, field in (fields or {}).items():
                 if name in value:
-                    self._check(value[name], field, _join(path, name), out, depth + 1)
-                elif field.get("required"):
+                    self._check(value[name], field, _join(path, name), out, depth + 1, partial)
+                elif field.get("required") and not (partial and path):
                     out.append((_join(path, name), "can't be blank"))
 
     def _type_ok(self, value: Any, node: Node, *, lenient: bool) -> bool:
