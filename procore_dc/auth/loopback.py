@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 import sys
 import threading
-import time
 import webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional
@@ -146,21 +145,27 @@ def sign_in_with_browser(
         raise ConfigurationError(
             f"cannot listen on {bind_host}:{port} for the sign-in callback: {exc.strerror}"
         ) from None
+    # The receiver serves from its own thread while this one waits for the callback, so the
+    # sign-in returns as soon as the callback has been handled (a loop of timed
+    # handle_request calls noticed it only at its next wake-up, up to a second later).
+    serving = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="procore-dc sign-in receiver",
+        daemon=True,
+    )
+    serving.start()
     try:
         (announce or _default_announce)(flow.url)
         if open_browser:
             webbrowser.open(flow.url)
-        deadline = time.monotonic() + timeout
-        while not done.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OAuthError(
-                    f"no sign-in callback arrived within {timeout:g} s; run the sign-in again",
-                    error="timeout",
-                )
-            server.timeout = min(remaining, 1.0)
-            server.handle_request()
+        if not done.wait(timeout):
+            raise OAuthError(
+                f"no sign-in callback arrived within {timeout:g} s; run the sign-in again",
+                error="timeout",
+            )
     finally:
+        server.shutdown()
         server.server_close()
     error = outcome.get("error")
     if isinstance(error, ProcoreError):
