@@ -17,7 +17,7 @@ from procore_dc._redact import get_logger
 from procore_dc.testing import _filehost, api
 from procore_dc.testing._errors import shape_error
 from procore_dc.testing._requestlog import RequestLog, RequestRecord
-from procore_dc.testing._rest import Ctx, HTTPError, json_response
+from procore_dc.testing._rest import Ctx, HTTPError, json_response, per_environ
 from procore_dc.testing._server import Outcome
 
 if TYPE_CHECKING:
@@ -247,7 +247,7 @@ def _bucket(token: TokenRecord, header_company: Optional[int], args: Mapping[str
     return token.holder
 
 
-_ADAPTERS: dict[tuple[Any, ...], MapAdapter] = {}
+_ADAPTERS: dict[int, dict[tuple[Any, ...], MapAdapter]] = {}  # by routes, then by host
 
 
 def _match(routes: Map, request: Request) -> tuple[Any, Mapping[str, Any]]:
@@ -255,12 +255,10 @@ def _match(routes: Map, request: Request) -> tuple[Any, Mapping[str, Any]]:
     binding re-reads the host and script name from the environ each time, which cost as much
     as matching."""
     environ = request.environ
-    key = (id(routes), *(environ.get(name) for name in _BINDING_PARTS))
-    adapter = _ADAPTERS.get(key)
-    if adapter is None:
-        if len(_ADAPTERS) >= 256:
-            _ADAPTERS.clear()
-        adapter = _ADAPTERS[key] = routes.bind_to_environ(environ)
+    memo = _ADAPTERS.setdefault(id(routes), {})
+    adapter = per_environ(
+        memo, request, _BINDING_PARTS, lambda: routes.bind_to_environ(environ), limit=256
+    )
     return adapter.match(request.path, request.method, query_args=environ.get("QUERY_STRING", ""))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 from urllib.parse import urlencode
 
 import attrs
@@ -106,16 +106,11 @@ class Ctx:
 
     def visible_companies(self) -> list[int]:
         """Companies the token holder sees: installations (DMSA) or memberships (user)."""
-        data = self.world.data
-        if self.is_dmsa:
-            return [c["id"] for c in data.companies if c["id"] in self.token.app.installations]
-        assert self.token.user_id is not None
-        member = data.user_companies.get(self.token.user_id, set())
-        return [c["id"] for c in data.companies if c["id"] in member]
+        return [c["id"] for c in self.world.data.companies if self.sees_company(c["id"])]
 
     def sees_company(self, company_id: int) -> bool:
-        """Whether the token holder sees the company (what :meth:`visible_companies` lists),
-        decided from ids alone: a listing asks on every request."""
+        """Whether the token holder sees the company, decided from ids alone (a listing asks
+        on every request, and generating every company to answer cost more than the rest)."""
         if self.is_dmsa:
             return company_id in self.token.app.installations
         assert self.token.user_id is not None
@@ -219,23 +214,29 @@ def page_params(request: Request) -> tuple[int, int]:
     return number("page", 1), min(MAX_PER_PAGE, number("per_page", DEFAULT_PER_PAGE))
 
 
+_Made = TypeVar("_Made")
+
+
+def per_environ(
+    memo: dict[tuple[Any, ...], _Made],
+    request: Request,
+    parts: tuple[str, ...],
+    make: Callable[[], _Made],
+    *,
+    limit: int,
+) -> _Made:
+    """``make()``, remembered in ``memo`` under the request's environ ``parts`` (what it is
+    made from); past ``limit`` entries the memo starts over."""
+    key = tuple(request.environ.get(name) for name in parts)
+    made = memo.get(key)
+    if made is None:
+        if len(memo) >= limit:
+            memo.clear()
+        made = memo[key] = make()
+    return made
+
+
 _BASE_URLS: dict[tuple[Any, ...], str] = {}
-
-
-def base_url(request: Request) -> str:
-    """``request.base_url``, remembered per host and path: a listing's ``Link`` header needs it
-    on every page, and werkzeug works it out again each time (about a tenth of a listing's
-    time in the sandbox)."""
-    environ = request.environ
-    key = tuple(environ.get(name) for name in _URL_PARTS)
-    url = _BASE_URLS.get(key)
-    if url is None:
-        if len(_BASE_URLS) >= 4096:
-            _BASE_URLS.clear()
-        url = _BASE_URLS[key] = request.base_url
-    return url
-
-
 # What werkzeug builds ``base_url`` from.
 _URL_PARTS = (
     "wsgi.url_scheme",
@@ -245,6 +246,13 @@ _URL_PARTS = (
     "SCRIPT_NAME",
     "PATH_INFO",
 )
+
+
+def base_url(request: Request) -> str:
+    """``request.base_url``, remembered per host and path: a listing's ``Link`` header needs it
+    on every page, and werkzeug works it out again each time (about a tenth of a listing's
+    time in the sandbox)."""
+    return per_environ(_BASE_URLS, request, _URL_PARTS, lambda: request.base_url, limit=4096)
 
 
 def paginate(
